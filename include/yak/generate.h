@@ -1,0 +1,44 @@
+// Generating text for one sequence of a context: prefill the prompt, then
+// sample one token at a time, streaming text as it becomes complete UTF-8.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yak/engine.h"
+#include "yak/sampler.h"
+
+namespace yak {
+
+struct GenerateOptions {
+  SamplingParams sampling;
+  int32_t max_new_tokens = 128;          // -1: until end of generation or the context is full
+  bool stop_at_end_of_generation = true; // stop at EOS/EOT tokens (they are not printed)
+};
+
+enum class StopReason { kMaxTokens, kEndOfGeneration, kContextFull, kCallback };
+const char* stop_reason_name(StopReason reason);
+
+struct GenerateResult {
+  std::vector<int32_t> tokens;  // generated tokens (an end-of-generation token included)
+  std::string text;             // their text, as streamed
+  StopReason stop_reason = StopReason::kMaxTokens;
+  int32_t prompt_tokens = 0;
+  double prefill_seconds = 0;   // running the prompt, up to the first logits
+  int32_t decoded_tokens = 0;   // tokens run one at a time after the prompt
+  double decode_seconds = 0;
+  uint64_t seed = 0;            // the sampler's seed, for reproducing a run
+};
+
+// Appends `prompt` to sequence `seq_id` of `ctx` (which may already hold
+// earlier turns) and generates. `on_text` receives each complete piece of
+// text; returning false stops generation.
+GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> prompt,
+                        const GenerateOptions& options,
+                        const std::function<bool(std::string_view)>& on_text = {});
+
+}  // namespace yak

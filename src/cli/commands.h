@@ -1,0 +1,15 @@
+// Each `yak` subcommand lives in its own file and registers itself here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace yak::cli {
+
+// Each adds a subcommand to `app` whose callback runs it. A callback reports
+// failure by throwing (yak::Error for user errors); main turns that into a
+// message on stderr and a non-zero exit code.
+void add_run_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
+
+}  // namespace yak::cli

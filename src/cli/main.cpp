@@ -1,0 +1,32 @@
+// The `yak` command: one binary, one subcommand per job.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Yak: run, serve, measure and adapt Llama-family language models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "yak 0.1.0");
+  yak::cli::add_run_command(app);
+  yak::cli::add_inspect_command(app);
+  yak::cli::add_tokenize_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const yak::Error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "yak: error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "yak: internal error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

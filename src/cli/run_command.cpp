@@ -1,0 +1,101 @@
+// `yak run`: generate text from a prompt, streaming it to stdout, then print
+// prompt and generation speed to stderr.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "cli/commands.h"
+#include "cli/default_model.h"
+#include "cli/sampling_flags.h"
+#include "core/error.h"
+#include "yak/engine.h"
+#include "yak/generate.h"
+#include "yak/tokenizer.h"
+
+namespace yak::cli {
+namespace {
+
+struct RunFlags {
+  std::string model;
+  std::string prompt;
+  int32_t n_predict = 128;
+  int32_t n_threads = 0;
+  int32_t context_size = 4096;
+  int32_t batch_size = 512;
+  bool ignore_eos = false;
+  bool no_special = false;
+  bool verbose_prompt = false;
+  SamplingParams sampling;
+};
+
+void run(const RunFlags& f) {
+  const auto model = Model::load(resolve_model_path(f.model));
+  const Tokenizer& tokenizer = model->tokenizer();
+  const std::vector<int32_t> prompt =
+      tokenizer.encode(f.prompt, /*add_special=*/true, /*parse_special=*/!f.no_special);
+  if (prompt.empty()) fail("the prompt is empty after tokenization");
+  if (f.verbose_prompt) {
+    fmt::print(stderr, "prompt: {} tokens:", prompt.size());
+    for (int32_t t : prompt) fmt::print(stderr, " {}", t);
+    fmt::print(stderr, "\n");
+  }
+
+  ContextOptions options;
+  options.n_threads = f.n_threads;
+  options.context_size = f.context_size;
+  options.max_batch_tokens = f.batch_size;
+  Context ctx(model, options);
+  if (static_cast<int64_t>(prompt.size()) > ctx.free_slots())
+    fail("the prompt has {} tokens but the context holds only {} (raise -c)", prompt.size(),
+         ctx.free_slots());
+
+  GenerateOptions gen;
+  gen.sampling = f.sampling;
+  gen.max_new_tokens = f.n_predict;
+  gen.stop_at_end_of_generation = !f.ignore_eos;
+  const GenerateResult r = generate(ctx, 0, prompt, gen, [](std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  });
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+
+  const double prefill_tps = r.prefill_seconds > 0 ? r.prompt_tokens / r.prefill_seconds : 0.0;
+  const double decode_tps = r.decode_seconds > 0 ? r.decoded_tokens / r.decode_seconds : 0.0;
+  fmt::print(stderr,
+             "\nyak: {} | {} threads | seed {} | stop: {}\n"
+             "prefill: {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n"
+             "decode:  {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n",
+             model->info().name.empty() ? model->info().path : model->info().name, ctx.n_threads(),
+             r.seed, stop_reason_name(r.stop_reason), r.prompt_tokens, r.prefill_seconds,
+             prefill_tps, r.decoded_tokens, r.decode_seconds, decode_tps);
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* cmd = app.add_subcommand("run", "Generate text from a prompt and report speed");
+  cmd->add_option("-m,--model", flags->model,
+                  "GGUF model file (default: the bundled SmolLM2-135M-Instruct)");
+  cmd->add_option("-p,--prompt", flags->prompt, "Prompt text")->required();
+  cmd->add_option("-n,--n-predict", flags->n_predict, "Tokens to generate (-1: until end)")
+      ->check(CLI::Range(-1, 1 << 24));
+  cmd->add_option("-t,--threads", flags->n_threads, "Threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("-c,--ctx-size", flags->context_size, "Context size in tokens")
+      ->check(CLI::Range(16, 1 << 24));
+  cmd->add_option("-b,--batch-size", flags->batch_size, "Tokens per forward pass in prefill")
+      ->check(CLI::Range(1, 65536));
+  cmd->add_flag("--ignore-eos", flags->ignore_eos, "Keep generating past end-of-generation tokens");
+  cmd->add_flag("--no-special", flags->no_special,
+                "Treat special-token text in the prompt as plain text");
+  cmd->add_flag("--verbose-prompt", flags->verbose_prompt, "Print the prompt's token ids");
+  add_sampling_flags(*cmd, flags->sampling);
+  cmd->callback([flags] { run(*flags); });
+}
+
+}  // namespace yak::cli

@@ -1,0 +1,89 @@
+// `yak tokenize`: show how a model's tokenizer splits a text. Works on vocabulary-only
+// GGUF files too, since only the tokenizer metadata is read.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "cli/commands.h"
+#include "cli/default_model.h"
+#include "format/gguf_file.h"
+#include "yak/tokenizer.h"
+
+namespace yak::cli {
+namespace {
+
+struct TokenizeFlags {
+  std::string model;
+  std::string text;
+  bool ids_only = false;
+  bool pieces_only = false;
+  bool no_bos = false;
+  bool parse_special = false;
+};
+
+// A piece as a quoted string with control characters and invalid bytes escaped,
+// so that every token prints on one line.
+std::string quote(const std::string& piece) {
+  std::string out = "'";
+  for (size_t i = 0; i < piece.size(); ++i) {
+    const auto c = static_cast<unsigned char>(piece[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\'') {
+      out += "\\'";
+    } else if (c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out + "'";
+}
+
+void run(const TokenizeFlags& f) {
+  const Tokenizer tokenizer = Tokenizer::from_gguf(gguf::File::open(resolve_model_path(f.model)));
+  const std::vector<int32_t> ids = tokenizer.encode(f.text, !f.no_bos, f.parse_special);
+  if (f.ids_only) {
+    std::string line;
+    for (size_t i = 0; i < ids.size(); ++i) line += (i ? " " : "") + std::to_string(ids[i]);
+    fmt::print("{}\n", line);
+    return;
+  }
+  for (int32_t id : ids) {
+    const std::string piece = quote(tokenizer.token_to_piece(id));
+    if (f.pieces_only) {
+      fmt::print("{}\n", piece);
+    } else {
+      fmt::print("{:>8} -> {}\n", id, piece);
+    }
+  }
+}
+
+}  // namespace
+
+void add_tokenize_command(CLI::App& app) {
+  auto flags = std::make_shared<TokenizeFlags>();
+  CLI::App* cmd = app.add_subcommand("tokenize", "Show the tokens a model's tokenizer makes of a text");
+  cmd->add_option("-m,--model", flags->model,
+                  "GGUF file (a vocabulary-only file is enough); default: $YAK_MODEL or "
+                  "models/SmolLM2-135M-Instruct.Q4_1.gguf");
+  auto* ids = cmd->add_flag("--ids", flags->ids_only, "print only the token ids, on one line");
+  auto* pieces = cmd->add_flag("--pieces", flags->pieces_only, "print only the token texts");
+  ids->excludes(pieces);
+  cmd->add_flag("--no-bos", flags->no_bos, "do not add BOS/EOS even where the model asks for them");
+  cmd->add_flag("--parse-special", flags->parse_special,
+                "recognise control-token texts such as <|im_start|> in TEXT");
+  cmd->add_option("text", flags->text, "the text to tokenize")->required();
+  cmd->callback([flags] { run(*flags); });
+}
+
+}  // namespace yak::cli

@@ -1,0 +1,126 @@
+// Byte layouts of the quantized block types, identical to ggml's so that the
+// tensors of any GGUF file can be read in place. Scales stored as fp16 are kept
+// as raw bits (uint16_t) and converted with core/half.h.
+//
+// Legacy types hold 32 values per block. K-quants hold a super-block of 256
+// values split into sub-blocks (16 of 16 or 8 of 32) whose scales are
+// themselves quantized against one or two fp16 super-block scales.
+//
+// The reference code copies each block into one of these structs with memcpy
+// rather than casting the file pointer, so blocks need no particular alignment.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+namespace yak::kernels::ref {
+
+static_assert(std::endian::native == std::endian::little,
+              "GGUF block layouts are little-endian; a big-endian host would need byte swaps");
+
+inline constexpr int kQK = 32;      // values per legacy block
+inline constexpr int kQK_K = 256;   // values per K-quant super-block
+inline constexpr int kKScaleBytes = 12;  // packed 6-bit scales and mins of Q4_K / Q5_K
+
+// x = d * (q - 8), q in 0..15. qs[j] holds value j (low nibble) and j + 16 (high nibble).
+struct BlockQ4_0 {
+  uint16_t d;
+  uint8_t qs[kQK / 2];
+};
+
+// x = d * q + m, q in 0..15; nibbles as in Q4_0.
+struct BlockQ4_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qs[kQK / 2];
+};
+
+// x = d * (q - 16), q in 0..31. Low 4 bits as in Q4_0; bit 4 of value j is bit j
+// of the little-endian 32-bit word qh.
+struct BlockQ5_0 {
+  uint16_t d;
+  uint8_t qh[4];
+  uint8_t qs[kQK / 2];
+};
+
+// x = d * q + m, q in 0..31; bits as in Q5_0.
+struct BlockQ5_1 {
+  uint16_t d;
+  uint16_t m;
+  uint8_t qh[4];
+  uint8_t qs[kQK / 2];
+};
+
+// x = d * q, q a signed byte.
+struct BlockQ8_0 {
+  uint16_t d;
+  int8_t qs[kQK];
+};
+
+// 16 sub-blocks of 16. scales[i]: low nibble scale, high nibble min of sub-block i;
+// x = d * scale * q - dmin * min, q in 0..3. Value h*128 + s*32 + l (h in 0..1,
+// s in 0..3, l in 0..31) is bits 2s..2s+1 of qs[h*32 + l]; its sub-block is h*8 + s*2 + l/16.
+struct BlockQ2_K {
+  uint8_t scales[kQK_K / 16];
+  uint8_t qs[kQK_K / 4];
+  uint16_t d;
+  uint16_t dmin;
+};
+
+// 16 sub-blocks of 16 with signed 6-bit scales (stored + 32), x = d * (scale - 32) * q,
+// q in -4..3. Value h*128 + s*32 + l takes its low 2 bits from qs as in Q2_K and
+// q = low - 4 unless bit (h*4 + s) of hmask[l] is set. Scale i: low 4 bits are the low
+// nibble of scales[i] (i < 8) or the high nibble of scales[i - 8]; high 2 bits are bits
+// 2*(i/4)..+1 of scales[8 + i%4].
+struct BlockQ3_K {
+  uint8_t hmask[kQK_K / 8];
+  uint8_t qs[kQK_K / 4];
+  uint8_t scales[12];
+  uint16_t d;
+};
+
+// 8 sub-blocks of 32 with 6-bit scales and mins packed in 12 bytes (see
+// quant_ref_k.cpp); x = d * scale * q - dmin * min, q in 0..15. Sub-blocks 2c and
+// 2c+1 are the low and high nibbles of qs[c*32 .. c*32+31].
+struct BlockQ4_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[kKScaleBytes];
+  uint8_t qs[kQK_K / 2];
+};
+
+// As Q4_K with a fifth bit: bit 4 of value c*32 + l is bit c of qh[l]; q in 0..31.
+struct BlockQ5_K {
+  uint16_t d;
+  uint16_t dmin;
+  uint8_t scales[kKScaleBytes];
+  uint8_t qh[kQK_K / 8];
+  uint8_t qs[kQK_K / 2];
+};
+
+// 16 sub-blocks of 16 with int8 scales; x = d * scale * (q - 32), q in 0..63.
+// In half h (128 values), value h*128 + s*32 + l (s in 0..3, l in 0..31) takes its
+// low nibble from ql[h*64 + (s&1)*32 + l] (low nibble for s < 2, high otherwise)
+// and its top 2 bits from bits 2s..2s+1 of qh[h*32 + l]; its sub-block is h*8 + s*2 + l/16.
+struct BlockQ6_K {
+  uint8_t ql[kQK_K / 2];
+  uint8_t qh[kQK_K / 4];
+  int8_t scales[kQK_K / 16];
+  uint16_t d;
+};
+
+static_assert(sizeof(BlockQ4_0) == 18 && alignof(BlockQ4_0) == 2);
+static_assert(sizeof(BlockQ4_1) == 20);
+static_assert(sizeof(BlockQ5_0) == 22 && offsetof(BlockQ5_0, qs) == 6);
+static_assert(sizeof(BlockQ5_1) == 24 && offsetof(BlockQ5_1, qs) == 8);
+static_assert(sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ2_K) == 84 && offsetof(BlockQ2_K, d) == 80);
+static_assert(sizeof(BlockQ3_K) == 110 && offsetof(BlockQ3_K, d) == 108);
+static_assert(sizeof(BlockQ4_K) == 144 && offsetof(BlockQ4_K, qs) == 16);
+static_assert(sizeof(BlockQ5_K) == 176 && offsetof(BlockQ5_K, qh) == 16 &&
+              offsetof(BlockQ5_K, qs) == 48);
+static_assert(sizeof(BlockQ6_K) == 210 && offsetof(BlockQ6_K, scales) == 192 &&
+              offsetof(BlockQ6_K, d) == 208);
+
+}  // namespace yak::kernels::ref

@@ -1,0 +1,83 @@
+#include "kernels/ops.h"
+
+#include <cmath>
+#include <limits>
+
+namespace yak::kernels {
+
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {
+  double sum_sq = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum_sq += static_cast<double>(x[i]) * x[i];
+  const float mean = static_cast<float>(sum_sq / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * weight[i];
+}
+
+void rope(float* heads, int64_t n_heads, int64_t head_dim, int32_t pos, const RopeParams& p) {
+  const int64_t half = p.n_rot / 2;
+  // Angles are computed in double: at long positions float angles lose the
+  // low bits that the reference (which computes them in float64 or exact
+  // float32 products) keeps.
+  for (int64_t i = 0; i < half; ++i) {
+    double inv_freq = std::pow(static_cast<double>(p.freq_base),
+                               -2.0 * static_cast<double>(i) / static_cast<double>(p.n_rot));
+    if (p.freq_factors != nullptr) inv_freq /= p.freq_factors[i];
+    const double angle = static_cast<double>(pos) * p.freq_scale * inv_freq;
+    const float c = static_cast<float>(std::cos(angle));
+    const float s = static_cast<float>(std::sin(angle));
+    for (int64_t h = 0; h < n_heads; ++h) {
+      float* v = heads + h * head_dim;
+      const int64_t a = p.style == RopeStyle::kNeox ? i : 2 * i;
+      const int64_t b = p.style == RopeStyle::kNeox ? i + half : 2 * i + 1;
+      const float x0 = v[a];
+      const float x1 = v[b];
+      v[a] = x0 * c - x1 * s;
+      v[b] = x0 * s + x1 * c;
+    }
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  float max_v = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n; ++i) max_v = std::fmax(max_v, x[i]);
+  if (max_v == -std::numeric_limits<float>::infinity()) {
+    for (int64_t i = 0; i < n; ++i) x[i] = 0.0f;
+    return;
+  }
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max_v);
+    sum += x[i];
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void add_inplace(float* y, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  // Eight independent partial sums let the compiler vectorise without
+  // reassociating (no -ffast-math), and keep the result deterministic.
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
+  float tail = 0.0f;
+  for (; i < n; ++i) tail += a[i] * b[i];
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
+}
+
+void axpy(float a, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace yak::kernels

@@ -1,0 +1,164 @@
+#include "model/decoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+#include "kernels/ops.h"
+
+namespace yak::model {
+namespace {
+
+size_t sz(int64_t a, int64_t b) { return static_cast<size_t>(a) * static_cast<size_t>(b); }
+
+void add_bias(float* rows, int64_t n, int64_t width, const float* bias) {
+  if (bias == nullptr) return;
+  for (int64_t t = 0; t < n; ++t) kernels::add_inplace(rows + t * width, bias, width);
+}
+
+}  // namespace
+
+Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens)
+    : config_(config), weights_(weights), max_tokens_(max_tokens) {
+  if (max_tokens < 1) fail("batch size {} must be positive", max_tokens);
+  rope_.style = config.rope_style;
+  rope_.n_rot = config.n_rot;
+  rope_.freq_base = config.rope_freq_base;
+  rope_.freq_scale = config.rope_freq_scale;
+  rope_.freq_factors = weights.rope_freqs;
+  x_.resize(sz(max_tokens, config.n_embd));
+  xn_.resize(sz(max_tokens, config.n_embd));
+  q_.resize(sz(max_tokens, config.q_dim()));
+  k_.resize(sz(max_tokens, config.kv_dim()));
+  v_.resize(sz(max_tokens, config.kv_dim()));
+  attn_.resize(sz(max_tokens, config.q_dim()));
+  proj_.resize(sz(max_tokens, config.n_embd));
+  gate_.resize(sz(max_tokens, config.n_ff));
+  up_.resize(sz(max_tokens, config.n_ff));
+  out_rows_.resize(sz(max_tokens, config.n_embd));
+}
+
+void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, float* logits) {
+  const auto n = static_cast<int32_t>(batch.tokens.size());
+  YAK_CHECK(n >= 1 && n <= max_tokens_);
+  const int64_t d = config_.n_embd;
+
+  for (int32_t t = 0; t < n; ++t) {
+    const int32_t token = batch.tokens[static_cast<size_t>(t)];
+    YAK_CHECK(token >= 0 && token < config_.n_vocab);
+    weights_.token_embd.dequantize_row(token, x_.data() + t * d);
+  }
+
+  for (int32_t layer = 0; layer < config_.n_layer; ++layer) {
+    attention_block(layer, batch, cache, pool);
+    feed_forward_block(layer, n, pool);
+  }
+
+  // Only rows that want logits go through the final norm and the (large)
+  // output projection.
+  int32_t n_out = 0;
+  for (int32_t t = 0; t < n; ++t) {
+    if (batch.want_logits[static_cast<size_t>(t)] == 0) continue;
+    kernels::rms_norm(x_.data() + t * d, weights_.output_norm, out_rows_.data() + n_out * d, d,
+                      config_.rms_eps);
+    ++n_out;
+  }
+  if (n_out > 0)
+    weights_.output.forward(out_rows_.data(), d, n_out, logits, config_.n_vocab, pool);
+}
+
+void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& cache,
+                              ThreadPool& pool) {
+  const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
+  const auto n = static_cast<int32_t>(batch.tokens.size());
+  const int64_t d = config_.n_embd;
+  const int64_t q_dim = config_.q_dim();
+  const int64_t kv_dim = config_.kv_dim();
+
+  for (int32_t t = 0; t < n; ++t)
+    kernels::rms_norm(x_.data() + t * d, w.attn_norm, xn_.data() + t * d, d, config_.rms_eps);
+
+  w.wq.forward(xn_.data(), d, n, q_.data(), q_dim, pool);
+  w.wk.forward(xn_.data(), d, n, k_.data(), kv_dim, pool);
+  w.wv.forward(xn_.data(), d, n, v_.data(), kv_dim, pool);
+  add_bias(q_.data(), n, q_dim, w.bq);
+  add_bias(k_.data(), n, kv_dim, w.bk);
+  add_bias(v_.data(), n, kv_dim, w.bv);
+
+  // Rotate, then store every token's key and value before any attention, so a
+  // token sees the earlier tokens of its own sequence in this same batch.
+  for (int32_t t = 0; t < n; ++t) {
+    const int32_t pos = batch.positions[static_cast<size_t>(t)];
+    const int32_t seq = batch.seq_ids[static_cast<size_t>(t)];
+    kernels::rope(q_.data() + t * q_dim, config_.n_head, config_.head_dim, pos, rope_);
+    kernels::rope(k_.data() + t * kv_dim, config_.n_head_kv, config_.head_dim, pos, rope_);
+    std::copy_n(k_.data() + t * kv_dim, kv_dim, cache.key(layer, seq, pos));
+    std::copy_n(v_.data() + t * kv_dim, kv_dim, cache.value(layer, seq, pos));
+  }
+
+  // One task per (token, kv head): the query heads of a group share its keys.
+  const int64_t tasks = static_cast<int64_t>(n) * config_.n_head_kv;
+  pool.parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores;
+    for (int64_t task = begin; task < end; ++task) {
+      const auto t = static_cast<int32_t>(task / config_.n_head_kv);
+      const auto kv_head = static_cast<int32_t>(task % config_.n_head_kv);
+      attend(layer, cache, batch.seq_ids[static_cast<size_t>(t)],
+             batch.positions[static_cast<size_t>(t)], q_.data() + t * q_dim,
+             attn_.data() + t * q_dim, kv_head, scores);
+    }
+  });
+
+  w.wo.forward(attn_.data(), q_dim, n, proj_.data(), d, pool);
+  for (int32_t t = 0; t < n; ++t) kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
+}
+
+void Decoder::attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t pos,
+                     const float* q, float* out, int32_t kv_head,
+                     std::vector<float>& scores) const {
+  const int32_t head_dim = config_.head_dim;
+  const int32_t kv_dim = config_.kv_dim();
+  const int32_t group = config_.n_head / config_.n_head_kv;
+  const int32_t n_keys = pos + 1;  // causal: keys at positions 0..pos
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  if (scores.size() < static_cast<size_t>(n_keys)) scores.resize(static_cast<size_t>(n_keys));
+
+  for (int32_t g = 0; g < group; ++g) {
+    const int32_t head = kv_head * group + g;
+    const float* qh = q + static_cast<int64_t>(head) * head_dim;
+    for (int32_t j = 0; j < n_keys;) {
+      const int32_t run = std::min(cache.run_length(j), n_keys - j);
+      const float* k = cache.key(layer, seq, j) + static_cast<int64_t>(kv_head) * head_dim;
+      for (int32_t r = 0; r < run; ++r)
+        scores[static_cast<size_t>(j + r)] = kernels::dot_f32(qh, k + static_cast<int64_t>(r) * kv_dim, head_dim) * scale;
+      j += run;
+    }
+    kernels::softmax(scores.data(), n_keys);
+    float* oh = out + static_cast<int64_t>(head) * head_dim;
+    std::fill_n(oh, head_dim, 0.0f);
+    for (int32_t j = 0; j < n_keys;) {
+      const int32_t run = std::min(cache.run_length(j), n_keys - j);
+      const float* v = cache.value(layer, seq, j) + static_cast<int64_t>(kv_head) * head_dim;
+      for (int32_t r = 0; r < run; ++r)
+        kernels::axpy(scores[static_cast<size_t>(j + r)], v + static_cast<int64_t>(r) * kv_dim, oh, head_dim);
+      j += run;
+    }
+  }
+}
+
+void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {
+  const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
+  const int64_t d = config_.n_embd;
+  const int64_t ff = config_.n_ff;
+  for (int32_t t = 0; t < n; ++t)
+    kernels::rms_norm(x_.data() + t * d, w.ffn_norm, xn_.data() + t * d, d, config_.rms_eps);
+  w.w_gate.forward(xn_.data(), d, n, gate_.data(), ff, pool);
+  w.w_up.forward(xn_.data(), d, n, up_.data(), ff, pool);
+  for (int32_t t = 0; t < n; ++t)
+    kernels::silu_mul(gate_.data() + t * ff, up_.data() + t * ff, gate_.data() + t * ff, ff);
+  w.w_down.forward(gate_.data(), ff, n, proj_.data(), d, pool);
+  for (int32_t t = 0; t < n; ++t) kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
+}
+
+}  // namespace yak::model

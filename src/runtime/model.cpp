@@ -1,0 +1,56 @@
+#include <utility>
+
+#include "core/error.h"
+#include "runtime/model_impl.h"
+
+namespace yak {
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::load(const std::string& path) {
+  auto impl = std::make_unique<Impl>(Impl{gguf::File::open(path), {}, {}, nullptr, {}});
+  impl->config = model::read_config(impl->file);
+  impl->weights = model::bind_weights(impl->file, impl->config);
+  impl->tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(impl->file));
+  if (impl->tokenizer->n_vocab() > impl->config.n_vocab)
+    fail("{}: the tokenizer has {} tokens but the embedding only {} rows", path,
+         impl->tokenizer->n_vocab(), impl->config.n_vocab);
+
+  ModelInfo& info = impl->info;
+  const model::ModelConfig& c = impl->config;
+  info.path = path;
+  info.architecture = c.arch_name;
+  info.name = c.name;
+  info.n_vocab = c.n_vocab;
+  info.n_ctx_train = c.n_ctx_train;
+  info.n_embd = c.n_embd;
+  info.n_layer = c.n_layer;
+  info.n_head = c.n_head;
+  info.n_head_kv = c.n_head_kv;
+  info.n_ff = c.n_ff;
+  for (const gguf::TensorInfo& t : impl->file.tensors()) {
+    info.n_params += t.element_count();
+    info.weight_bytes += t.size_bytes;
+  }
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+const ModelInfo& Model::info() const { return impl_->info; }
+const Tokenizer& Model::tokenizer() const { return *impl_->tokenizer; }
+
+void Batch::add(int32_t token, int32_t pos, int32_t seq_id, bool want_logits) {
+  tokens_.push_back(token);
+  positions_.push_back(pos);
+  seq_ids_.push_back(seq_id);
+  want_logits_.push_back(want_logits ? 1 : 0);
+}
+
+void Batch::clear() {
+  tokens_.clear();
+  positions_.clear();
+  seq_ids_.clear();
+  want_logits_.clear();
+}
+
+}  // namespace yak

@@ -1,0 +1,130 @@
+#include "tokenizer/utf8.h"
+
+namespace yak::tokenizer {
+
+size_t utf8_valid_length(std::string_view text, size_t pos) {
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  const uint8_t lead = byte(pos);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  uint32_t min_cp = 0;
+  if (lead >= 0xC2 && lead < 0xE0) {
+    length = 2, min_cp = 0x80;
+  } else if (lead >= 0xE0 && lead < 0xF0) {
+    length = 3, min_cp = 0x800;
+  } else if (lead >= 0xF0 && lead < 0xF5) {
+    length = 4, min_cp = 0x10000;
+  } else {
+    return 0;
+  }
+  if (pos + length > text.size()) return 0;
+  for (size_t i = 1; i < length; ++i) {
+    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
+  }
+  const uint32_t cp = utf8_decode_at(text, pos, length);
+  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return length;
+}
+
+uint32_t utf8_decode_at(std::string_view text, size_t pos, size_t length) {
+  const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(text[i])); };
+  switch (length) {
+    case 1:
+      return byte(pos);
+    case 2:
+      return ((byte(pos) & 0x1F) << 6) | (byte(pos + 1) & 0x3F);
+    case 3:
+      return ((byte(pos) & 0x0F) << 12) | ((byte(pos + 1) & 0x3F) << 6) | (byte(pos + 2) & 0x3F);
+    default:
+      return ((byte(pos) & 0x07) << 18) | ((byte(pos + 1) & 0x3F) << 12) |
+             ((byte(pos + 2) & 0x3F) << 6) | (byte(pos + 3) & 0x3F);
+  }
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+size_t utf8_complete_prefix(std::string_view pending) {
+  // Only the last three bytes can belong to a sequence that is still incomplete.
+  const size_t n = pending.size();
+  const size_t first = n > 3 ? n - 3 : 0;
+  for (size_t start = first; start < n; ++start) {
+    const auto lead = static_cast<uint8_t>(pending[start]);
+    if (lead < 0xC2 || lead >= 0xF5) continue;
+    const size_t want = utf8_lead_length(lead);
+    if (start + want <= n) continue;  // complete (valid or not): emit it
+    bool continuations_ok = true;
+    for (size_t i = start + 1; i < n; ++i) {
+      if ((static_cast<uint8_t>(pending[i]) & 0xC0) != 0x80) continuations_ok = false;
+    }
+    if (continuations_ok) return start;
+  }
+  return n;
+}
+
+void append_sanitized(std::string& out, std::string_view bytes) {
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    const size_t length = utf8_valid_length(bytes, pos);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++pos;
+    } else {
+      out.append(bytes.substr(pos, length));
+      pos += length;
+    }
+  }
+}
+
+const ByteCharMap& ByteCharMap::get() {
+  static const ByteCharMap map;
+  return map;
+}
+
+ByteCharMap::ByteCharMap() {
+  byte_of_codepoint_.fill(-1);
+  // Printable Latin-1 bytes stand for themselves; the others are moved to 256 and up
+  // in byte order, which is what GPT-2's bytes_to_unicode does.
+  const auto printable = [](int b) {
+    return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+  };
+  int next = 256;
+  for (int b = 0; b < 256; ++b) {
+    const uint32_t cp = printable(b) ? static_cast<uint32_t>(b) : static_cast<uint32_t>(next++);
+    std::string text;
+    append_utf8(text, cp);
+    lengths_[b] = static_cast<uint8_t>(text.size());
+    for (size_t i = 0; i < text.size(); ++i) chars_[b][i] = text[i];
+    byte_of_codepoint_[cp] = static_cast<int16_t>(b);
+  }
+}
+
+bool ByteCharMap::decode(std::string_view text, std::string& out) const {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t length = utf8_valid_length(text, pos);
+    if (length == 0) return false;
+    const uint32_t cp = utf8_decode_at(text, pos, length);
+    if (cp >= byte_of_codepoint_.size() || byte_of_codepoint_[cp] < 0) return false;
+    out.push_back(static_cast<char>(byte_of_codepoint_[cp]));
+    pos += length;
+  }
+  return true;
+}
+
+}  // namespace yak::tokenizer

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Drives the `yak` binary as a user would and checks what it prints and how it exits.
+# Usage: cli_test.sh PATH_TO_YAK SOURCE_DIR
+set -u
+YAK="$1"
+SRC="$2"
+MODEL="${YAK_MODEL:-$SRC/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME COMMAND... : the command must succeed
+  local name="$1"; shift
+  if "$@" >"$TMP/out" 2>"$TMP/err"; then
+    passed=$((passed + 1)); echo "PASS $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/    /' "$TMP/out" "$TMP/err" | head -20
+  fi
+}
+
+expect_error() {  # expect_error NAME PATTERN COMMAND... : exit code 1 and PATTERN on stderr
+  local name="$1" pattern="$2"; shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  if [ "$rc" -eq 1 ] && grep -q -- "$pattern" "$TMP/err"; then
+    passed=$((passed + 1)); echo "PASS $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name (exit $rc, want 1 and '$pattern')"; sed 's/^/    /' "$TMP/err" | head -5
+  fi
+}
+
+[ -f "$MODEL" ] || { echo "FAIL: model missing: $MODEL (run scripts/setup.sh)"; echo "0 passed, 1 failed"; exit 1; }
+
+# Greedy generation is deterministic and prints speed figures on stderr.
+check "run greedy" "$YAK" run -m "$MODEL" -p "The capital of France is" -n 12 --temp 0 -t 2
+grep -q "decode:" "$TMP/err" && grep -q "prefill:" "$TMP/err" || { failed=$((failed + 1)); echo "FAIL run prints speed"; }
+grep -q "Paris" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL run answer mentions Paris: $(cat "$TMP/out")"; }
+cp "$TMP/out" "$TMP/first"
+check "run greedy again" "$YAK" run -m "$MODEL" -p "The capital of France is" -n 12 --temp 0 -t 1
+cmp -s "$TMP/out" "$TMP/first" && { passed=$((passed + 1)); echo "PASS greedy output independent of threads"; } \
+  || { failed=$((failed + 1)); echo "FAIL greedy output differs with 1 thread"; }
+
+# Same seed, same text; sampling flags accepted.
+check "run seeded" "$YAK" run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0.9 --top-k 50 --top-p 0.9 --min-p 0.02 --repeat-penalty 1.1 --seed 42
+cp "$TMP/out" "$TMP/seeded"
+check "run seeded again" "$YAK" run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0.9 --top-k 50 --top-p 0.9 --min-p 0.02 --repeat-penalty 1.1 --seed 42
+cmp -s "$TMP/out" "$TMP/seeded" && { passed=$((passed + 1)); echo "PASS same seed same text"; } \
+  || { failed=$((failed + 1)); echo "FAIL same seed gave different text"; }
+
+# The default model is found without -m when run from the source tree.
+(cd "$SRC" && check "run default model" "$YAK" run -p "Hi" -n 2 --temp 0)
+
+check "inspect" "$YAK" inspect "$MODEL"
+grep -q "token_embd.weight" "$TMP/out" && grep -qi "param" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL inspect lists tensors and parameters"; }
+check "help" "$YAK" run --help
+
+# Bad input: a clear error and exit code 1, never a crash.
+printf 'GGUF\x03\x00\x00\x00' >"$TMP/truncated.gguf"
+expect_error "truncated file" "truncated.gguf" "$YAK" run -m "$TMP/truncated.gguf" -p hi
+printf 'NOPE0000000000000000000000000' >"$TMP/bad_magic.gguf"
+expect_error "bad magic" "magic" "$YAK" inspect "$TMP/bad_magic.gguf"
+expect_error "missing file" "cannot open" "$YAK" run -m "$TMP/nope.gguf" -p hi
+expect_error "vocab-only file cannot run" "missing" "$YAK" run -m "$SRC/../shared/data/tokenizer/ggml-vocab-gpt-2.gguf" -p hi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
