@@ -20,7 +20,7 @@ inline void add_sampling_flags(CLI::App& cmd, SamplingParams& p) {
   group->add_option("--min-p", p.min_p, "Drop tokens below min-p x the top probability; 0 = off")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   group->add_option("--repeat-penalty", p.repeat_penalty, "Penalty for repeated tokens; 1 = off")
-      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+      ->check(CLI::Range(0.001, 100.0))->capture_default_str();
   group->add_option("--repeat-last-n", p.repeat_last_n, "Tokens the penalties look back; -1 = all")
       ->check(CLI::Range(-1, 1 << 24))->capture_default_str();
   group->add_option("--frequency-penalty", p.frequency_penalty, "Frequency penalty; 0 = off")

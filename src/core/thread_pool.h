@@ -36,7 +36,7 @@ class ThreadPool {
   std::unique_ptr<State> state_;
 };
 
-// Threads to use when the user does not say: the physical cores this process may run on.
+// Threads to use when the user does not say: the CPUs this process may run on.
 int default_thread_count();
 
 }  // namespace yak

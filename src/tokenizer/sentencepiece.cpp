@@ -41,20 +41,14 @@ void emit_bytes(const Vocab& vocab, std::string_view bytes, std::vector<int32_t>
 
 }  // namespace
 
-void spm_encode_fragment(const Vocab& vocab, std::string_view fragment, bool prefix_space,
-                         SpmWorkspace& ws, std::vector<int32_t>& out) {
-  ws.text.clear();
-  if (prefix_space) ws.text.append(kSpace);
-  for (char c : fragment) {
-    if (c == ' ') ws.text.append(kSpace);
-    else ws.text.push_back(c);
-  }
-  if (ws.text.empty()) return;
-  if (ws.text.size() > 0xFFFFFFF0u) fail("text of {} bytes is too long to tokenize", ws.text.size());
+namespace {
 
+// Merges the characters of ws.text[begin, end) and appends the tokens.
+void encode_word(const Vocab& vocab, size_t begin, size_t end, SpmWorkspace& ws,
+                 std::vector<int32_t>& out) {
   ws.symbols.clear();
-  for (size_t pos = 0; pos < ws.text.size();) {
-    const size_t valid = utf8_valid_length(ws.text, pos);
+  for (size_t pos = begin; pos < end;) {
+    const size_t valid = utf8_valid_length(std::string_view(ws.text).substr(0, end), pos);
     const size_t length = valid == 0 ? 1 : valid;  // an invalid byte is a symbol of its own
     const auto index = static_cast<int32_t>(ws.symbols.size());
     const std::string_view text(ws.text.data() + pos, length);
@@ -62,6 +56,7 @@ void spm_encode_fragment(const Vocab& vocab, std::string_view fragment, bool pre
                           index + 1, vocab.find(text).value_or(-1)});
     pos += length;
   }
+  if (ws.symbols.empty()) return;
   ws.symbols.back().next = -1;
 
   ws.heap.clear();
@@ -95,6 +90,33 @@ void spm_encode_fragment(const Vocab& vocab, std::string_view fragment, bool pre
       emit_bytes(vocab, std::string_view(ws.text.data() + s.start, s.length), out);
     }
   }
+}
+
+}  // namespace
+
+void spm_encode_fragment(const Vocab& vocab, std::string_view fragment, bool prefix_space,
+                         SpmWorkspace& ws, std::vector<int32_t>& out) {
+  ws.text.clear();
+  if (prefix_space) ws.text.append(kSpace);
+  for (char c : fragment) {
+    if (c == ' ') ws.text.append(kSpace);
+    else ws.text.push_back(c);
+  }
+  if (ws.text.empty()) return;
+  if (ws.text.size() > 0xFFFFFFF0u) fail("text of {} bytes is too long to tokenize", ws.text.size());
+  if (!vocab.spm_split_words) {
+    encode_word(vocab, 0, ws.text.size(), ws, out);
+    return;
+  }
+  // Cut before each space that follows another character (see Vocab::spm_split_words).
+  const std::string_view text(ws.text);
+  size_t begin = 0;
+  for (size_t k = text.find(kSpace, 1); k != std::string_view::npos; k = text.find(kSpace, k + 1)) {
+    if (k >= kSpace.size() && text.compare(k - kSpace.size(), kSpace.size(), kSpace) == 0) continue;
+    encode_word(vocab, begin, k, ws, out);
+    begin = k;
+  }
+  encode_word(vocab, begin, text.size(), ws, out);
 }
 
 }  // namespace yak::tokenizer

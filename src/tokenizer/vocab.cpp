@@ -91,7 +91,19 @@ void build_byte_level(Vocab& vocab, const VocabSpec& spec) {
   }
 }
 
+bool has_space_after_other_char(std::string_view text) {
+  constexpr std::string_view kSpace = "\xE2\x96\x81";
+  for (size_t k = text.find(kSpace, 1); k != std::string_view::npos; k = text.find(kSpace, k + 1)) {
+    if (k < kSpace.size() || text.compare(k - kSpace.size(), kSpace.size(), kSpace) != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void build_sentencepiece(Vocab& vocab) {
+  vocab.spm_split_words = std::none_of(vocab.text.begin(), vocab.text.end(),
+                                       [](const std::string& t) { return has_space_after_other_char(t); });
   char name[8];
   for (int b = 0; b < 256; ++b) {
     std::snprintf(name, sizeof(name), "<0x%02X>", b);
@@ -155,7 +167,7 @@ Vocab build_vocab(VocabSpec spec) {
   vocab.eom = checked_id(vocab, spec.eom_id, "eom");
   const bool spm = vocab.model == Tokenizer::Model::kSentencePiece;
   // Defaults when the file does not say: what llama.cpp assumes for each model.
-  vocab.add_bos = spec.add_bos.value_or(spm);
+  vocab.add_bos = spec.add_bos.value_or(spm && vocab.bos.has_value());
   vocab.add_eos = spec.add_eos.value_or(false);
   vocab.add_space_prefix = spec.add_space_prefix.value_or(spm);
   if (vocab.add_bos && !vocab.bos) fail("{}: add_bos_token is set but there is no bos id", spec.name);

@@ -38,6 +38,10 @@ struct Vocab {
   PairMap merges;           // byte-level BPE only
   StringToId raw_to_id;     // byte-level BPE with ignore_merges: raw bytes -> token
   bool ignore_merges = false;
+  // SentencePiece: no token has a space right after another character, so no merge can
+  // cross the point before a space that follows a non-space; texts are cut there into
+  // words merged separately, which gives the same tokens with much smaller heaps.
+  bool spm_split_words = false;
 
   std::optional<int32_t> bos, eos, unk, pad, eot, eom;
   bool add_bos = false, add_eos = false, add_space_prefix = false;
