@@ -39,11 +39,11 @@ enum class TokenType : int32_t {
 // Everything a tokenizer is built from; what a GGUF file's tokenizer.ggml.* keys hold.
 // Lets tests and other loaders (e.g. a tokenizer.json reader) build tokenizers without GGUF.
 struct VocabSpec {
-  std::string model;         // "gpt2" or "llama"
-  std::string pre;           // pre-tokenizer name ("smollm", "llama-bpe", ...); "" = default
+  std::string model;  // "gpt2" or "llama"
+  std::string pre;    // pre-tokenizer name ("smollm", "llama-bpe", ...); "" = default
   std::vector<std::string> tokens;
-  std::vector<float> scores;       // may be empty (all 0)
-  std::vector<int32_t> types;      // may be empty (all kNormal); values of TokenType
+  std::vector<float> scores;        // may be empty (all 0)
+  std::vector<int32_t> types;       // may be empty (all kNormal); values of TokenType
   std::vector<std::string> merges;  // "left right", highest priority first (gpt2 only)
   std::optional<int32_t> bos_id, eos_id, unk_id, pad_id, eot_id, eom_id;
   std::optional<bool> add_bos, add_eos, add_space_prefix;

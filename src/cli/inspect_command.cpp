@@ -114,8 +114,8 @@ void print_text(const File& f, const InspectOptions& o) {
     fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", "name", name_width, "type", "shape",
                "bytes", "offset");
     for (const TensorInfo& t : f.tensors())
-      fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", t.name, name_width,
-                 dtype_name(t.type), shape_string(t.shape), t.size_bytes, t.offset);
+      fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", t.name, name_width, dtype_name(t.type),
+                 shape_string(t.shape), t.size_bytes, t.offset);
   }
 
   const Totals totals = totals_of(f);
@@ -136,15 +136,20 @@ nlohmann::json value_json(const Value& v, size_t items) {
     case ValueType::U8:
     case ValueType::U16:
     case ValueType::U32:
-    case ValueType::U64: return v.as_u64();
+    case ValueType::U64:
+      return v.as_u64();
     case ValueType::I8:
     case ValueType::I16:
     case ValueType::I32:
-    case ValueType::I64: return v.as_i64();
+    case ValueType::I64:
+      return v.as_i64();
     case ValueType::F32:
-    case ValueType::F64: return v.as_f64();
-    case ValueType::BOOL: return v.as_bool();
-    case ValueType::STRING: return v.as_string();
+    case ValueType::F64:
+      return v.as_f64();
+    case ValueType::BOOL:
+      return v.as_bool();
+    case ValueType::STRING:
+      return v.as_string();
     case ValueType::ARRAY: {
       const Value::Array& a = v.as_array();
       nlohmann::json shown = nlohmann::json::array();

@@ -1,15 +1,16 @@
 // `yak tokenize`: show how a model's tokenizer splits a text. Works on vocabulary-only
 // GGUF files too, since only the tokenizer metadata is read.
+#include <fmt/core.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <fmt/core.h>
-
 #include "cli/commands.h"
 #include "cli/default_model.h"
 #include "format/gguf_file.h"
+#include "tokenizer/utf8.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -42,6 +43,15 @@ std::string quote(const std::string& piece) {
       out += "\\'";
     } else if (c < 0x20 || c == 0x7F) {
       out += fmt::format("\\x{:02x}", c);
+    } else if (c >= 0x80) {
+      // Part of a character split across tokens: show the bytes, not a broken glyph.
+      const size_t length = tokenizer::utf8_valid_length(piece, i);
+      if (length == 0) {
+        out += fmt::format("\\x{:02x}", c);
+      } else {
+        out.append(piece, i, length);
+        i += length - 1;
+      }
     } else {
       out.push_back(static_cast<char>(c));
     }
@@ -72,7 +82,8 @@ void run(const TokenizeFlags& f) {
 
 void add_tokenize_command(CLI::App& app) {
   auto flags = std::make_shared<TokenizeFlags>();
-  CLI::App* cmd = app.add_subcommand("tokenize", "Show the tokens a model's tokenizer makes of a text");
+  CLI::App* cmd =
+      app.add_subcommand("tokenize", "Show the tokens a model's tokenizer makes of a text");
   cmd->add_option("-m,--model", flags->model,
                   "GGUF file (a vocabulary-only file is enough); default: $YAK_MODEL or "
                   "models/SmolLM2-135M-Instruct.Q4_1.gguf");

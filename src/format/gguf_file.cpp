@@ -22,17 +22,22 @@ uint64_t min_encoded_bytes(ValueType type) {
   switch (type) {
     case ValueType::U8:
     case ValueType::I8:
-    case ValueType::BOOL: return 1;
+    case ValueType::BOOL:
+      return 1;
     case ValueType::U16:
-    case ValueType::I16: return 2;
+    case ValueType::I16:
+      return 2;
     case ValueType::U32:
     case ValueType::I32:
-    case ValueType::F32: return 4;
+    case ValueType::F32:
+      return 4;
     case ValueType::U64:
     case ValueType::I64:
     case ValueType::F64:
-    case ValueType::STRING: return 8;        // the length
-    case ValueType::ARRAY: return 4 + 8;     // element type and count
+    case ValueType::STRING:
+      return 8;  // the length
+    case ValueType::ARRAY:
+      return 4 + 8;  // element type and count
   }
   return 1;
 }
@@ -141,14 +146,22 @@ class Parser {
 
   Value read_value(ValueType type, int depth) {
     switch (type) {
-      case ValueType::U8: return Value::u8(r_.read<uint8_t>("U8 value"));
-      case ValueType::I8: return Value::i8(r_.read<int8_t>("I8 value"));
-      case ValueType::U16: return Value::u16(r_.read<uint16_t>("U16 value"));
-      case ValueType::I16: return Value::i16(r_.read<int16_t>("I16 value"));
-      case ValueType::U32: return Value::u32(r_.read<uint32_t>("U32 value"));
-      case ValueType::I32: return Value::i32(r_.read<int32_t>("I32 value"));
-      case ValueType::U64: return Value::u64(r_.read<uint64_t>("U64 value"));
-      case ValueType::I64: return Value::i64(r_.read<int64_t>("I64 value"));
+      case ValueType::U8:
+        return Value::u8(r_.read<uint8_t>("U8 value"));
+      case ValueType::I8:
+        return Value::i8(r_.read<int8_t>("I8 value"));
+      case ValueType::U16:
+        return Value::u16(r_.read<uint16_t>("U16 value"));
+      case ValueType::I16:
+        return Value::i16(r_.read<int16_t>("I16 value"));
+      case ValueType::U32:
+        return Value::u32(r_.read<uint32_t>("U32 value"));
+      case ValueType::I32:
+        return Value::i32(r_.read<int32_t>("I32 value"));
+      case ValueType::U64:
+        return Value::u64(r_.read<uint64_t>("U64 value"));
+      case ValueType::I64:
+        return Value::i64(r_.read<int64_t>("I64 value"));
       case ValueType::F32: {
         const auto bits = r_.read<uint32_t>("F32 value");
         return Value::f32(std::bit_cast<float>(bits));
@@ -165,7 +178,8 @@ class Parser {
       }
       case ValueType::STRING:
         return Value::string(r_.read_string("string value", limits_.max_string_bytes));
-      case ValueType::ARRAY: return read_array(depth + 1);
+      case ValueType::ARRAY:
+        return read_array(depth + 1);
     }
     YAK_CHECK(false);  // read_value_type admits only the ids above
     return {};
@@ -185,9 +199,8 @@ class Parser {
       r_.fail_at(count_pos, "array of {} items takes the file over the limit of {} array items",
                  count, limits_.max_total_array_items);
     if (count > r_.remaining() / min_encoded_bytes(element_type))
-      r_.fail_at(count_pos,
-                 "truncated file: array of {} {} items cannot fit in the {} bytes left", count,
-                 value_type_name(element_type), r_.remaining());
+      r_.fail_at(count_pos, "truncated file: array of {} {} items cannot fit in the {} bytes left",
+                 count, value_type_name(element_type), r_.remaining());
     total_array_items_ += count;
     std::vector<Value> items;
     items.reserve(count);
@@ -207,8 +220,8 @@ class Parser {
         is_signed ? static_cast<uint64_t>(std::max<int64_t>(v->as_i64(), 0)) : v->as_u64();
     if (alignment == 0 || !std::has_single_bit(alignment) ||
         alignment > std::numeric_limits<uint32_t>::max())
-      r_.fail_at(alignment_pos_, "{} must be a non-zero 32-bit power of two, got {}",
-                 kAlignmentKey, v->to_display_string());
+      r_.fail_at(alignment_pos_, "{} must be a non-zero 32-bit power of two, got {}", kAlignmentKey,
+                 v->to_display_string());
     f_.alignment_ = alignment;
   }
 
@@ -293,16 +306,15 @@ class Parser {
     }
     std::vector<size_t> order(f_.tensors_.size());
     std::iota(order.begin(), order.end(), size_t{0});
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      return f_.tensors_[x].offset < f_.tensors_[y].offset;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return f_.tensors_[x].offset < f_.tensors_[y].offset; });
     for (size_t k = 1; k < order.size(); ++k) {
       const TensorInfo& prev = f_.tensors_[order[k - 1]];
       const TensorInfo& cur = f_.tensors_[order[k]];
       if (prev.offset + prev.size_bytes > cur.offset)
         r_.fail_at(offset_pos_[order[k]],
-                   "tensor {} data [{}, {}) overlaps tensor {} data [{}, {})", cur.name,
-                   cur.offset, cur.offset + cur.size_bytes, prev.name, prev.offset,
+                   "tensor {} data [{}, {}) overlaps tensor {} data [{}, {})", cur.name, cur.offset,
+                   cur.offset + cur.size_bytes, prev.name, prev.offset,
                    prev.offset + prev.size_bytes);
     }
   }

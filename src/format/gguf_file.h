@@ -30,11 +30,11 @@ inline constexpr int kMaxDims = 4;
 struct Limits {
   uint64_t max_tensors = 1u << 16;
   uint64_t max_metadata_entries = 1u << 16;
-  uint64_t max_string_bytes = 64u << 20;       // one string (chat templates can be long)
-  uint64_t max_array_items = 1u << 24;          // one array (vocabularies are ~150k-260k)
-  uint64_t max_total_array_items = 1u << 26;    // all arrays together
-  int max_array_depth = 4;                      // arrays of arrays
-  uint64_t max_name_bytes = 1024;               // tensor names and metadata keys
+  uint64_t max_string_bytes = 64u << 20;      // one string (chat templates can be long)
+  uint64_t max_array_items = 1u << 24;        // one array (vocabularies are ~150k-260k)
+  uint64_t max_total_array_items = 1u << 26;  // all arrays together
+  int max_array_depth = 4;                    // arrays of arrays
+  uint64_t max_name_bytes = 1024;             // tensor names and metadata keys
 };
 
 struct TensorInfo {
@@ -42,8 +42,8 @@ struct TensorInfo {
   DType type = DType::F32;
   // ggml order: shape[0] is the contiguous (innermost) dimension, i.e. the row length.
   std::vector<int64_t> shape;
-  uint64_t offset = 0;      // relative to the start of the tensor data section
-  uint64_t size_bytes = 0;  // validated against the file size
+  uint64_t offset = 0;            // relative to the start of the tensor data section
+  uint64_t size_bytes = 0;        // validated against the file size
   const uint8_t* data = nullptr;  // points into the mapping
 
   int64_t element_count() const;

@@ -10,19 +10,32 @@ namespace yak::gguf {
 
 std::string_view value_type_name(ValueType type) {
   switch (type) {
-    case ValueType::U8: return "U8";
-    case ValueType::I8: return "I8";
-    case ValueType::U16: return "U16";
-    case ValueType::I16: return "I16";
-    case ValueType::U32: return "U32";
-    case ValueType::I32: return "I32";
-    case ValueType::F32: return "F32";
-    case ValueType::BOOL: return "BOOL";
-    case ValueType::STRING: return "STRING";
-    case ValueType::ARRAY: return "ARRAY";
-    case ValueType::U64: return "U64";
-    case ValueType::I64: return "I64";
-    case ValueType::F64: return "F64";
+    case ValueType::U8:
+      return "U8";
+    case ValueType::I8:
+      return "I8";
+    case ValueType::U16:
+      return "U16";
+    case ValueType::I16:
+      return "I16";
+    case ValueType::U32:
+      return "U32";
+    case ValueType::I32:
+      return "I32";
+    case ValueType::F32:
+      return "F32";
+    case ValueType::BOOL:
+      return "BOOL";
+    case ValueType::STRING:
+      return "STRING";
+    case ValueType::ARRAY:
+      return "ARRAY";
+    case ValueType::U64:
+      return "U64";
+    case ValueType::I64:
+      return "I64";
+    case ValueType::F64:
+      return "F64";
   }
   return "INVALID";
 }
@@ -128,11 +141,21 @@ std::string quote(const std::string& s) {
   for (size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f)
           out += fmt::format("\\x{:02x}", c);

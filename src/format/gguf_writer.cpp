@@ -28,8 +28,7 @@ uint64_t align_up(uint64_t n, uint64_t a) { return (n + a - 1) / a * a; }
 void check_value(const std::string& key, const Value& v, int depth) {
   if (v.type() != ValueType::ARRAY) return;
   if (depth >= Limits{}.max_array_depth)
-    fail("GGUF writer: key {}: arrays nested deeper than {} levels", key,
-         Limits{}.max_array_depth);
+    fail("GGUF writer: key {}: arrays nested deeper than {} levels", key, Limits{}.max_array_depth);
   const Value::Array& a = v.as_array(key);
   for (const Value& item : a.items) {
     if (item.type() != a.element_type)
@@ -71,18 +70,42 @@ class Sink {
 
   void value(const Value& v) {
     switch (v.type()) {
-      case ValueType::U8: put(static_cast<uint8_t>(v.as_u64())); break;
-      case ValueType::I8: put(static_cast<int8_t>(v.as_i64())); break;
-      case ValueType::U16: put(static_cast<uint16_t>(v.as_u64())); break;
-      case ValueType::I16: put(static_cast<int16_t>(v.as_i64())); break;
-      case ValueType::U32: put(static_cast<uint32_t>(v.as_u64())); break;
-      case ValueType::I32: put(static_cast<int32_t>(v.as_i64())); break;
-      case ValueType::U64: put(v.as_u64()); break;
-      case ValueType::I64: put(v.as_i64()); break;
-      case ValueType::F32: put(std::bit_cast<uint32_t>(static_cast<float>(v.as_f64()))); break;
-      case ValueType::F64: put(std::bit_cast<uint64_t>(v.as_f64())); break;
-      case ValueType::BOOL: put(static_cast<uint8_t>(v.as_bool() ? 1 : 0)); break;
-      case ValueType::STRING: string(v.as_string()); break;
+      case ValueType::U8:
+        put(static_cast<uint8_t>(v.as_u64()));
+        break;
+      case ValueType::I8:
+        put(static_cast<int8_t>(v.as_i64()));
+        break;
+      case ValueType::U16:
+        put(static_cast<uint16_t>(v.as_u64()));
+        break;
+      case ValueType::I16:
+        put(static_cast<int16_t>(v.as_i64()));
+        break;
+      case ValueType::U32:
+        put(static_cast<uint32_t>(v.as_u64()));
+        break;
+      case ValueType::I32:
+        put(static_cast<int32_t>(v.as_i64()));
+        break;
+      case ValueType::U64:
+        put(v.as_u64());
+        break;
+      case ValueType::I64:
+        put(v.as_i64());
+        break;
+      case ValueType::F32:
+        put(std::bit_cast<uint32_t>(static_cast<float>(v.as_f64())));
+        break;
+      case ValueType::F64:
+        put(std::bit_cast<uint64_t>(v.as_f64()));
+        break;
+      case ValueType::BOOL:
+        put(static_cast<uint8_t>(v.as_bool() ? 1 : 0));
+        break;
+      case ValueType::STRING:
+        string(v.as_string());
+        break;
       case ValueType::ARRAY: {
         const Value::Array& a = v.as_array();
         put(static_cast<uint32_t>(a.element_type));

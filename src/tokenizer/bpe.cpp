@@ -41,11 +41,14 @@ void bpe_encode_piece(const Vocab& vocab, std::string_view piece, BpeWorkspace& 
   const auto n = static_cast<int32_t>(piece.size());
   ws.symbols.resize(n);
   for (int32_t i = 0; i < n; ++i) {
-    ws.symbols[i] = {vocab.byte_token[static_cast<uint8_t>(piece[i])], i - 1, i + 1 < n ? i + 1 : -1};
+    ws.symbols[i] = {vocab.byte_token[static_cast<uint8_t>(piece[i])], i - 1,
+                     i + 1 < n ? i + 1 : -1};
   }
   if (n == 1) {
-    if (ws.symbols[0].id >= 0) out.push_back(ws.symbols[0].id);
-    else if (vocab.unk) out.push_back(*vocab.unk);
+    if (ws.symbols[0].id >= 0)
+      out.push_back(ws.symbols[0].id);
+    else if (vocab.unk)
+      out.push_back(*vocab.unk);
     return;
   }
   ws.heap.clear();
@@ -72,8 +75,10 @@ void bpe_encode_piece(const Vocab& vocab, std::string_view piece, BpeWorkspace& 
 
   for (int32_t i = 0; i >= 0; i = ws.symbols[i].next) {
     const int32_t id = ws.symbols[i].id;
-    if (id >= 0) out.push_back(id);
-    else if (vocab.unk) out.push_back(*vocab.unk);  // a byte the vocabulary lacks
+    if (id >= 0)
+      out.push_back(id);
+    else if (vocab.unk)
+      out.push_back(*vocab.unk);  // a byte the vocabulary lacks
   }
 }
 

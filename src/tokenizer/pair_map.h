@@ -68,7 +68,8 @@ class PairMap {
     reserve(old.empty() ? 8 : old.size());
     for (const Slot& s : old) {
       if (s.key != kEmpty) {
-        insert(static_cast<int32_t>(s.key >> 32), static_cast<int32_t>(s.key & 0xFFFFFFFF), s.merge);
+        insert(static_cast<int32_t>(s.key >> 32), static_cast<int32_t>(s.key & 0xFFFFFFFF),
+               s.merge);
       }
     }
   }

@@ -99,11 +99,14 @@ void spm_encode_fragment(const Vocab& vocab, std::string_view fragment, bool pre
   ws.text.clear();
   if (prefix_space) ws.text.append(kSpace);
   for (char c : fragment) {
-    if (c == ' ') ws.text.append(kSpace);
-    else ws.text.push_back(c);
+    if (c == ' ')
+      ws.text.append(kSpace);
+    else
+      ws.text.push_back(c);
   }
   if (ws.text.empty()) return;
-  if (ws.text.size() > 0xFFFFFFF0u) fail("text of {} bytes is too long to tokenize", ws.text.size());
+  if (ws.text.size() > 0xFFFFFFF0u)
+    fail("text of {} bytes is too long to tokenize", ws.text.size());
   if (!vocab.spm_split_words) {
     encode_word(vocab, 0, ws.text.size(), ws, out);
     return;

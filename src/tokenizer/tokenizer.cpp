@@ -80,17 +80,20 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special) c
 int32_t Tokenizer::n_vocab() const { return impl_->vocab.size(); }
 
 const std::string& Tokenizer::token_text(int32_t id) const {
-  if (id < 0 || id >= n_vocab()) fail("token id {} is outside the vocabulary of {} tokens", id, n_vocab());
+  if (id < 0 || id >= n_vocab())
+    fail("token id {} is outside the vocabulary of {} tokens", id, n_vocab());
   return impl_->vocab.text[id];
 }
 
 TokenType Tokenizer::token_type(int32_t id) const {
-  if (id < 0 || id >= n_vocab()) fail("token id {} is outside the vocabulary of {} tokens", id, n_vocab());
+  if (id < 0 || id >= n_vocab())
+    fail("token id {} is outside the vocabulary of {} tokens", id, n_vocab());
   return impl_->vocab.type[id];
 }
 
 float Tokenizer::token_score(int32_t id) const {
-  if (id < 0 || id >= n_vocab()) fail("token id {} is outside the vocabulary of {} tokens", id, n_vocab());
+  if (id < 0 || id >= n_vocab())
+    fail("token id {} is outside the vocabulary of {} tokens", id, n_vocab());
   return impl_->vocab.score[id];
 }
 

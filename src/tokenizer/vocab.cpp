@@ -12,8 +12,17 @@ namespace {
 
 // Control tokens that end a turn in the chat formats of common models.
 constexpr std::string_view kEndOfGenerationTexts[] = {
-    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-    "<|eom_id|>", "<EOT>", "_<EOT>", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+    "<|eot_id|>",
+    "<|im_end|>",
+    "<|end|>",
+    "<end_of_turn>",
+    "<|endoftext|>",
+    "<|end_of_text|>",
+    "<|eom_id|>",
+    "<EOT>",
+    "_<EOT>",
+    "<\xEF\xBD\x9C"
+    "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
 };
 
 std::optional<int32_t> checked_id(const Vocab& vocab, const std::optional<int32_t>& id,
@@ -102,8 +111,9 @@ bool has_space_after_other_char(std::string_view text) {
 }
 
 void build_sentencepiece(Vocab& vocab) {
-  vocab.spm_split_words = std::none_of(vocab.text.begin(), vocab.text.end(),
-                                       [](const std::string& t) { return has_space_after_other_char(t); });
+  vocab.spm_split_words =
+      std::none_of(vocab.text.begin(), vocab.text.end(),
+                   [](const std::string& t) { return has_space_after_other_char(t); });
   char name[8];
   for (int b = 0; b < 256; ++b) {
     std::snprintf(name, sizeof(name), "<0x%02X>", b);
@@ -170,8 +180,10 @@ Vocab build_vocab(VocabSpec spec) {
   vocab.add_bos = spec.add_bos.value_or(spm && vocab.bos.has_value());
   vocab.add_eos = spec.add_eos.value_or(false);
   vocab.add_space_prefix = spec.add_space_prefix.value_or(spm);
-  if (vocab.add_bos && !vocab.bos) fail("{}: add_bos_token is set but there is no bos id", spec.name);
-  if (vocab.add_eos && !vocab.eos) fail("{}: add_eos_token is set but there is no eos id", spec.name);
+  if (vocab.add_bos && !vocab.bos)
+    fail("{}: add_bos_token is set but there is no bos id", spec.name);
+  if (vocab.add_eos && !vocab.eos)
+    fail("{}: add_eos_token is set but there is no eos id", spec.name);
 
   if (spm) {
     build_sentencepiece(vocab);

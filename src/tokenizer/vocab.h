@@ -35,8 +35,8 @@ struct Vocab {
   // Byte-level BPE: the token of each byte's GPT-2 character. SentencePiece: the
   // <0xNN> token of each byte. -1 where the vocabulary has none.
   std::array<int32_t, 256> byte_token{};
-  PairMap merges;           // byte-level BPE only
-  StringToId raw_to_id;     // byte-level BPE with ignore_merges: raw bytes -> token
+  PairMap merges;        // byte-level BPE only
+  StringToId raw_to_id;  // byte-level BPE with ignore_merges: raw bytes -> token
   bool ignore_merges = false;
   // SentencePiece: no token has a space right after another character, so no merge can
   // cross the point before a space that follows a non-space; texts are cut there into

@@ -85,7 +85,8 @@ HANDWRITTEN = [
     " \n \n  \n\t\n",
     "a\u00a0b non-breaking space, a\u2003b em space, a\u3000b ideographic",
     "a\u0085b next line, a\u2028b line separator, a\u2029b paragraph separator",
-    "a\u180e\u180eb Mongolian vowel separator, a \u180e b, x\u1680\u1680y ogham, a\u180e! \u180e\u180e?. x \u180ey",
+    "a\u180e\u180eb Mongolian vowel separator, a \u180e b, x\u1680\u1680y ogham, "
+    "a\u180e! \u180e\u180e?. x \u180ey",
     "zero\u200bwidth\u200cjoiners\u200d and \ufeff BOM",
     "\u0000 null and \u0007 bell and \u001b[31m escape",
     "soft\u00adhyphen",
@@ -100,7 +101,8 @@ HANDWRITTEN = [
     "\U00020000\U0002A6DF CJK extension B",
     "<|im_start|>",
     "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n",
-    "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n",
+    "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, "
+    "trained by Hugging Face<|im_end|>\n",
     "text<|endoftext|>more text",
     "<|im_end|><|im_end|>",
     "<|im_start <|im_end| im_start|>",

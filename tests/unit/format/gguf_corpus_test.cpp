@@ -44,8 +44,8 @@ std::map<std::string, std::vector<uint8_t>> seeds() {
   out["scalars.gguf"] = scalars.to_bytes();
 
   Writer arrays;
-  arrays.set("strings", Value::array(ValueType::STRING,
-                                     {Value::string("<s>"), Value::string("a"), Value::string("")}));
+  arrays.set("strings", Value::array(ValueType::STRING, {Value::string("<s>"), Value::string("a"),
+                                                         Value::string("")}));
   arrays.set("ints", Value::array(ValueType::I32, {Value::i32(1), Value::i32(-2)}));
   arrays.set("floats", Value::array(ValueType::F32, {Value::f32(0.5f), Value::f32(-1.0f)}));
   arrays.set("bools", Value::array(ValueType::BOOL, {Value::boolean(false)}));
@@ -80,8 +80,8 @@ std::map<std::string, std::vector<uint8_t>> seeds() {
   llama.set("llama.rope.freq_base", Value::f32(10000.0f));
   llama.set("tokenizer.ggml.model", Value::string("gpt2"));
   llama.set("tokenizer.ggml.tokens",
-            Value::array(ValueType::STRING, {Value::string("a"), Value::string("b"),
-                                             Value::string("ab")}));
+            Value::array(ValueType::STRING,
+                         {Value::string("a"), Value::string("b"), Value::string("ab")}));
   llama.set("tokenizer.ggml.merges", Value::array(ValueType::STRING, {Value::string("a b")}));
   llama.add_tensor("token_embd.weight", DType::Q8_0, {32, 3}, pattern(102, 9));
   llama.add_tensor("output_norm.weight", DType::F32, {32}, pattern(128, 10));
@@ -101,11 +101,12 @@ TEST(GgufCorpus, SeedFilesAreWhatTheWriterMakesAndParse) {
     const std::string path = yak::test::source_path("tests/fuzz/corpus/gguf/" + name);
     if (write) {
       std::ofstream(path, std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+          .write(reinterpret_cast<const char*>(bytes.data()),
+                 static_cast<std::streamsize>(bytes.size()));
     }
     EXPECT_LT(bytes.size(), 10u * 1024) << name;
-    EXPECT_EQ(read_all(path), bytes) << path << " is missing or stale; see the comment at the top of "
-                                     << __FILE__;
+    EXPECT_EQ(read_all(path), bytes)
+        << path << " is missing or stale; see the comment at the top of " << __FILE__;
     EXPECT_NO_THROW(File::parse(bytes, name)) << name;
   }
 }

@@ -73,9 +73,12 @@ class GgufMutation : public ::testing::Test {
   uint64_t pick_position(std::mt19937_64& rng) const {
     const uint64_t tensor_infos = 24 * 1024;
     switch (rng() % 3) {
-      case 0: return rng() % 4096;
-      case 1: return header_end_ - 1 - rng() % tensor_infos;
-      default: return rng() % header_end_;
+      case 0:
+        return rng() % 4096;
+      case 1:
+        return header_end_ - 1 - rng() % tensor_infos;
+      default:
+        return rng() % header_end_;
     }
   }
 
@@ -104,8 +107,8 @@ TEST_F(GgufMutation, ByteFlipsInTheHeaderRegion) {
 }
 
 TEST_F(GgufMutation, HugeValuesOverEightByteFields) {
-  static constexpr uint64_t kHuge[] = {~0ull,        ~0ull >> 1,    1ull << 63,  1ull << 60,
-                                       1ull << 32,   0xffffffffull, 1ull << 40, 0};
+  static constexpr uint64_t kHuge[] = {~0ull,      ~0ull >> 1,    1ull << 63, 1ull << 60,
+                                       1ull << 32, 0xffffffffull, 1ull << 40, 0};
   const int n_rounds = rounds();
   std::mt19937_64 rng(77);
   std::vector<uint8_t> bytes = original_;
@@ -127,8 +130,8 @@ TEST_F(GgufMutation, Truncations) {
   const int n = std::max(1, rounds() / 4);
   for (int round = 0; round < n; ++round) {
     // Half cut inside the header region, half anywhere in the file.
-    const uint64_t size = round % 2 == 0 ? rng() % (header_end_ + 64)
-                                         : rng() % (original_.size() + 1);
+    const uint64_t size =
+        round % 2 == 0 ? rng() % (header_end_ + 64) : rng() % (original_.size() + 1);
     if (size < (4u << 20)) {
       // An exact-size copy, so reading past the cut is an ASan error too.
       const std::vector<uint8_t> cut(original_.begin(), original_.begin() + size);

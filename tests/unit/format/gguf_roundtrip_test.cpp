@@ -1,14 +1,13 @@
 // The writer's output read back by the reader: every value type, nested
 // arrays, tensors, alignment, and the writer's own checks.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <numeric>
-
-#include <unistd.h>
 
 #include "format/gguf_file.h"
 #include "format/gguf_writer.h"
@@ -138,9 +137,9 @@ TEST(GgufRoundTrip, TensorsAreAlignedAndPointIntoTheBuffer) {
   Writer w;
   w.set("general.architecture", Value::string("llama"));
   const auto a = iota_bytes(4 * 3 * 2);          // F32 [3, 2]
-  const auto b = iota_bytes(34 * 2, 100);         // Q8_0 [32, 2]
-  const auto c = iota_bytes(2 * 5, 7);            // F16 [5]
-  const auto d = iota_bytes(4 * 2 * 1 * 1 * 3);   // I32 [2, 1, 1, 3]: known, not supported
+  const auto b = iota_bytes(34 * 2, 100);        // Q8_0 [32, 2]
+  const auto c = iota_bytes(2 * 5, 7);           // F16 [5]
+  const auto d = iota_bytes(4 * 2 * 1 * 1 * 3);  // I32 [2, 1, 1, 3]: known, not supported
   w.add_tensor("a", DType::F32, {3, 2}, a);
   w.add_tensor("b", DType::Q8_0, {32, 2}, b);
   w.add_tensor("c", DType::F16, {5}, c);
@@ -228,13 +227,13 @@ TEST(GgufWriter, RefusesBadInput) {
   EXPECT_THROW(w.set("general.alignment", Value::string("32")), Error);
   EXPECT_THROW(w.set("mixed", Value::array(ValueType::U8, {Value::u8(1), Value::i8(1)})), Error);
   EXPECT_THROW(w.add_tensor("", DType::F32, {4}, data), Error);
-  EXPECT_THROW(w.add_tensor("t", DType::F32, {5}, data), Error);        // size mismatch
-  EXPECT_THROW(w.add_tensor("t", DType::F32, {4, 0}, data), Error);     // zero dim
-  EXPECT_THROW(w.add_tensor("t", DType::F32, {}, data), Error);         // no dims
+  EXPECT_THROW(w.add_tensor("t", DType::F32, {5}, data), Error);     // size mismatch
+  EXPECT_THROW(w.add_tensor("t", DType::F32, {4, 0}, data), Error);  // zero dim
+  EXPECT_THROW(w.add_tensor("t", DType::F32, {}, data), Error);      // no dims
   EXPECT_THROW(w.add_tensor("t", DType::F32, {1, 1, 1, 1, 4}, data), Error);
-  EXPECT_THROW(w.add_tensor("t", DType::Q8_0, {16}, data), Error);      // not a block multiple
+  EXPECT_THROW(w.add_tensor("t", DType::Q8_0, {16}, data), Error);  // not a block multiple
   w.add_tensor("t", DType::F32, {4}, data);
-  EXPECT_THROW(w.add_tensor("t", DType::F32, {4}, data), Error);        // duplicate
+  EXPECT_THROW(w.add_tensor("t", DType::F32, {4}, data), Error);  // duplicate
   EXPECT_THROW(w.write("/nonexistent/dir/out.gguf"), Error);
 }
 

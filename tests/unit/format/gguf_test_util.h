@@ -32,8 +32,7 @@ class Bytes {
   }
   Bytes& key(std::string_view k, ValueType type) { return str(k).u32(static_cast<uint32_t>(type)); }
   // A tensor info: name, dims, type id, offset.
-  Bytes& tensor(std::string_view name, std::vector<uint64_t> dims, uint32_t type,
-                uint64_t offset) {
+  Bytes& tensor(std::string_view name, std::vector<uint64_t> dims, uint32_t type, uint64_t offset) {
     str(name).u32(static_cast<uint32_t>(dims.size()));
     for (uint64_t d : dims) u64(d);
     return u32(type).u64(offset);

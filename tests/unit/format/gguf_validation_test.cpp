@@ -187,15 +187,13 @@ TEST(GgufValidation, TotalArrayItemsOverTheLimit) {
 TEST(GgufValidation, ArraysNestedTooDeep) {
   Bytes b = one_kv("deep", ValueType::ARRAY);
   // Levels 1..4 are arrays of arrays with one item; level 5 breaks the limit.
-  for (int level = 1; level <= 4; ++level)
-    b.u32(static_cast<uint32_t>(ValueType::ARRAY)).u64(1);
+  for (int level = 1; level <= 4; ++level) b.u32(static_cast<uint32_t>(ValueType::ARRAY)).u64(1);
   const uint64_t fifth = b.size();
   b.u32(0).u64(0);
   expect_parse_error(b.data, fifth, "arrays nested deeper than the limit of 4 levels");
 
   Bytes ok = one_kv("deep", ValueType::ARRAY);
-  for (int level = 1; level <= 3; ++level)
-    ok.u32(static_cast<uint32_t>(ValueType::ARRAY)).u64(1);
+  for (int level = 1; level <= 3; ++level) ok.u32(static_cast<uint32_t>(ValueType::ARRAY)).u64(1);
   ok.u32(0).u64(1).u8(9);
   EXPECT_EQ(parse_bytes(ok.data).require("deep").as_array().element_type, ValueType::ARRAY);
 }
@@ -204,9 +202,9 @@ TEST(GgufValidation, AlignmentMustBeAPowerOfTwo) {
   for (uint32_t bad : {0u, 48u, 33u}) {
     Bytes b = one_kv("general.alignment", ValueType::U32);
     b.u32(bad);
-    expect_parse_error(b.data, first_value_offset("general.alignment") - 4,
-                       "general.alignment must be a non-zero 32-bit power of two, got " +
-                           std::to_string(bad));
+    expect_parse_error(
+        b.data, first_value_offset("general.alignment") - 4,
+        "general.alignment must be a non-zero 32-bit power of two, got " + std::to_string(bad));
   }
   Bytes neg = one_kv("general.alignment", ValueType::I32);
   neg.u32(static_cast<uint32_t>(-64));
@@ -226,8 +224,8 @@ struct OneTensor {
   uint64_t name_pos, n_dims_pos, dims_pos, type_pos, offset_pos;
 };
 
-OneTensor one_tensor(std::vector<uint64_t> dims, uint32_t type, uint64_t offset,
-                     size_t data_bytes, std::string_view name = "w") {
+OneTensor one_tensor(std::vector<uint64_t> dims, uint32_t type, uint64_t offset, size_t data_bytes,
+                     std::string_view name = "w") {
   OneTensor t;
   t.bytes.header(1, 0);
   t.name_pos = t.bytes.size();
@@ -287,7 +285,8 @@ TEST(GgufValidation, RowLengthNotABlockMultiple) {
 
 TEST(GgufValidation, TensorDataPastTheEnd) {
   const OneTensor t = one_tensor({16}, kF32, 0, 63);
-  expect_parse_error(t.bytes.data, t.offset_pos, "tensor w data (64 bytes at data offset 0) runs past");
+  expect_parse_error(t.bytes.data, t.offset_pos,
+                     "tensor w data (64 bytes at data offset 0) runs past");
   const OneTensor far = one_tensor({1}, kF32, 1ull << 62, 64);
   expect_parse_error(far.bytes.data, far.offset_pos, "runs past the end of the file");
   const OneTensor wrap = one_tensor({1}, kF32, ~0ull - 31, 64);

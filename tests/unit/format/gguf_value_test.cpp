@@ -1,10 +1,11 @@
 // Value's checked accessors and its display form.
+#include "format/gguf_value.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 
 #include "core/error.h"
-#include "format/gguf_value.h"
 
 namespace yak::gguf {
 namespace {
@@ -56,8 +57,9 @@ TEST(GgufValue, OtherAccessorsCheckType) {
   EXPECT_THROW(strs.as_int_array("types"), Error);
   EXPECT_THROW(strs.as_float_array("scores"), Error);
   EXPECT_EQ(ints.as_float_array(), (std::vector<float>{1.0f}));
-  EXPECT_NE(error_of([&] { ints.as_string_array("tokenizer.ggml.tokens"); })
-                .find("tokenizer.ggml.tokens: expected an array of STRING, got an array of I32"),
+  EXPECT_NE(error_of([&] {
+              ints.as_string_array("tokenizer.ggml.tokens");
+            }).find("tokenizer.ggml.tokens: expected an array of STRING, got an array of I32"),
             std::string::npos);
 }
 

@@ -46,8 +46,8 @@ class SmolLM2Tokenizer : public testing::Test {
     tokenizer_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_NE(tokenizer_, nullptr) << "missing default model " << test::default_model_path()
-                                   << " (run scripts/setup.sh)";
+    ASSERT_NE(tokenizer_, nullptr)
+        << "missing default model " << test::default_model_path() << " (run scripts/setup.sh)";
   }
   static Tokenizer* tokenizer_;
 };
@@ -59,7 +59,8 @@ TEST_F(SmolLM2Tokenizer, MatchesHuggingFaceIds) {
   ASSERT_GE(rows.size(), 300u);
   size_t failures = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const auto ids = tokenizer_->encode(rows[i].text, /*add_special=*/false, /*parse_special=*/true);
+    const auto ids =
+        tokenizer_->encode(rows[i].text, /*add_special=*/false, /*parse_special=*/true);
     EXPECT_EQ(ids, rows[i].ids) << "line " << i + 1 << ": \"" << rows[i].text << "\"";
     failures += ids != rows[i].ids;
   }

@@ -84,16 +84,24 @@ TEST(TokenizerPre, WhitespaceIsUnicodeWhiteSpace) {
   EXPECT_EQ(p.find("\\x{180E}"), std::string::npos);
 }
 
-TEST(TokenizerPre, UnknownNameIsAnError) {
-  EXPECT_THROW(PreTokenizer("no-such-pre"), Error);
-}
+TEST(TokenizerPre, UnknownNameIsAnError) { EXPECT_THROW(PreTokenizer("no-such-pre"), Error); }
 
 // A byte-level vocabulary small enough to reason about by hand.
 VocabSpec tiny_bpe() {
   VocabSpec spec;
   spec.model = "gpt2";
   spec.pre = "gpt-2";
-  spec.tokens = {"a", "b", "c", "ab", "bc", "abc", "\xC4\xA0", "\xC4\xA0" "a", "<|x|>", "<u>"};
+  spec.tokens = {"a",
+                 "b",
+                 "c",
+                 "ab",
+                 "bc",
+                 "abc",
+                 "\xC4\xA0",
+                 "\xC4\xA0"
+                 "a",
+                 "<|x|>",
+                 "<u>"};
   spec.types = {1, 1, 1, 1, 1, 1, 1, 1, 3, 4};
   spec.merges = {"b c", "a b", "ab c", "\xC4\xA0 a"};
   spec.eos_id = 8;
@@ -172,8 +180,17 @@ TEST(TokenizerSpec, BadSpecsAreErrors) {
 TEST(TokenizerSpm, ScoresByteFallbackAndPrefix) {
   VocabSpec spec;
   spec.model = "llama";
-  spec.tokens = {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "ab", "\xE2\x96\x81" "a",
-                 "<0xC3>", "<0xA9>"};
+  spec.tokens = {"<unk>",
+                 "<s>",
+                 "</s>",
+                 "\xE2\x96\x81",
+                 "a",
+                 "b",
+                 "ab",
+                 "\xE2\x96\x81"
+                 "a",
+                 "<0xC3>",
+                 "<0xA9>"};
   spec.scores = {0, 0, 0, -1, -2, -2, -3, -0.5f, 0, 0};
   spec.types = {2, 3, 3, 1, 1, 1, 1, 1, 6, 6};
   spec.bos_id = 1;
@@ -211,7 +228,9 @@ TEST(TokenizerSpm, ScoresByteFallbackAndPrefix) {
 TEST(TokenizerSpm, NoSpacePrefix) {
   VocabSpec spec;
   spec.model = "llama";
-  spec.tokens = {"<unk>", "\xE2\x96\x81", "a", "\xE2\x96\x81" "a"};
+  spec.tokens = {"<unk>", "\xE2\x96\x81", "a",
+                 "\xE2\x96\x81"
+                 "a"};
   spec.scores = {0, -1, -2, -0.5f};
   spec.unk_id = 0;
   spec.add_space_prefix = false;
@@ -235,8 +254,8 @@ TEST(TokenizerGguf, Phi3EndOfGeneration) {
 
 TEST(TokenizerGguf, FileWithoutTokenizerIsAnError) {
   // A GGUF with metadata but no tokenizer keys.
-  const std::vector<uint8_t> bytes = {'G', 'G', 'U', 'F', 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                      0, 0, 0, 0, 0, 0, 0, 0};
+  const std::vector<uint8_t> bytes = {'G', 'G', 'U', 'F', 3, 0, 0, 0, 0, 0, 0, 0,
+                                      0,   0,   0,   0,   0, 0, 0, 0, 0, 0, 0, 0};
   const gguf::File file = gguf::File::parse(bytes, "empty.gguf");
   EXPECT_THROW(Tokenizer::from_gguf(file), Error);
 }
