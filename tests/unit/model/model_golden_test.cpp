@@ -75,7 +75,12 @@ double logsumexp(std::span<const float> v) {
   return m + std::log(s);
 }
 
-void check_against_golden(const std::string& golden_file, bool check_tokenizer) {
+struct CheckOptions {
+  bool check_tokenizer = true;  // Yak's encoding of each prompt must equal the golden tokens
+  bool check_greedy = true;     // the 64-token greedy continuation must be identical
+};
+
+void check_against_golden(const std::string& golden_file, const CheckOptions& options) {
   const Golden golden = load_golden(golden_file);
   const auto model = load_model(golden.model_file);
   ASSERT_GE(golden.cases.size(), 5u);
@@ -84,7 +89,7 @@ void check_against_golden(const std::string& golden_file, bool check_tokenizer) 
   int top1_agree = 0, positions = 0, greedy_match = 0;
   for (const GoldenCase& c : golden.cases) {
     SCOPED_TRACE(c.prompt);
-    if (check_tokenizer) {
+    if (options.check_tokenizer) {
       EXPECT_EQ(model->tokenizer().encode(c.prompt, true, true), c.tokens);
     }
     Context ctx(model, {.n_threads = 2, .context_size = 512});
@@ -105,7 +110,12 @@ void check_against_golden(const std::string& golden_file, bool check_tokenizer) 
         max_diff = std::max(max_diff, std::abs(logits[static_cast<size_t>(golden.sample_ids[k])] -
                                                sample_logits[k]));
       max_diff = std::max(max_diff, std::abs(logsumexp(logits) - ref.at("logsumexp").get<double>()));
-      top1_agree += argmax(logits) == top_ids[0] ? 1 : 0;
+      // Where the reference's two best logits are closer than the tolerance,
+      // either may legitimately win; everywhere else the argmax must agree.
+      const bool clear_winner = top_logits[0] - top_logits[1] > kLogitTolerance;
+      const bool agree = argmax(logits) == top_ids[0];
+      top1_agree += agree ? 1 : 0;
+      if (clear_winner) EXPECT_TRUE(agree) << "position " << p;
       ++positions;
     }
 
@@ -120,7 +130,7 @@ void check_against_golden(const std::string& golden_file, bool check_tokenizer) 
       ctx.decode(batch);
       next = argmax(ctx.logits(0));
     }
-    EXPECT_EQ(generated, c.greedy);
+    if (options.check_greedy) EXPECT_EQ(generated, c.greedy);
     greedy_match += generated == c.greedy ? 1 : 0;
   }
   std::printf("[ golden ] %s: max |logit diff| %.3g over %d positions, top-1 agreement %d/%d, "
@@ -128,11 +138,24 @@ void check_against_golden(const std::string& golden_file, bool check_tokenizer) 
               golden_file.c_str(), max_diff, positions, top1_agree, positions, greedy_match,
               golden.cases.size());
   EXPECT_LE(max_diff, kLogitTolerance);
-  EXPECT_EQ(top1_agree, positions);
 }
 
 TEST(ModelGolden, SmolLM2MatchesTransformers) {
-  check_against_golden("tests/golden/models/smollm2-135m-q4_1.json", /*check_tokenizer=*/true);
+  check_against_golden("tests/golden/models/smollm2-135m-q4_1.json", {});
+}
+
+// A real Qwen2-family model (QKV bias, NeoX rope, separate output matrix,
+// Q5_0/Q4_K/Q6_K/Q8_0 weights), with a Chinese prompt.
+TEST(ModelGolden, Qwen25CoderMatchesTransformers) {
+  check_against_golden("tests/golden/models/qwen2.5-coder-0.5b-instruct-q4_k_m.json", {});
+}
+
+// Random weights of Qwen2.5-0.5B's exact shape (tied embeddings). Its logits
+// are small and close together, so greedy paths fork on rounding noise: only
+// the logits are compared.
+TEST(ModelGolden, RandomQwen2ShapeMatchesTransformers) {
+  check_against_golden("tests/golden/models/qwen2-0.5b-random-q8_0.json",
+                       {.check_tokenizer = true, .check_greedy = false});
 }
 
 }  // namespace
