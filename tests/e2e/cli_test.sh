@@ -55,13 +55,22 @@ check "inspect" "$YAK" inspect "$MODEL"
 grep -q "token_embd.weight" "$TMP/out" && grep -qi "param" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL inspect lists tensors and parameters"; }
 check "help" "$YAK" run --help
 
+# Tokenize: ids of the default model, and a vocabulary-only file.
+check "tokenize ids" "$YAK" tokenize -m "$MODEL" --ids "Hello world"
+[ "$(cat "$TMP/out")" = "19556 905" ] && { passed=$((passed + 1)); echo "PASS tokenize ids"; } \
+  || { failed=$((failed + 1)); echo "FAIL tokenize ids: $(cat "$TMP/out")"; }
+check "tokenize vocab-only" "$YAK" tokenize -m "$SRC/../shared/data/tokenizer/ggml-vocab-llama-spm.gguf" --ids "Hello world"
+[ "$(cat "$TMP/out")" = "1 15043 3186" ] && { passed=$((passed + 1)); echo "PASS tokenize vocab-only ids"; } \
+  || { failed=$((failed + 1)); echo "FAIL tokenize vocab-only ids: $(cat "$TMP/out")"; }
+
 # Bad input: a clear error and exit code 1, never a crash.
 printf 'GGUF\x03\x00\x00\x00' >"$TMP/truncated.gguf"
 expect_error "truncated file" "truncated.gguf" "$YAK" run -m "$TMP/truncated.gguf" -p hi
 printf 'NOPE0000000000000000000000000' >"$TMP/bad_magic.gguf"
 expect_error "bad magic" "magic" "$YAK" inspect "$TMP/bad_magic.gguf"
 expect_error "missing file" "cannot open" "$YAK" run -m "$TMP/nope.gguf" -p hi
-expect_error "vocab-only file cannot run" "missing" "$YAK" run -m "$SRC/../shared/data/tokenizer/ggml-vocab-gpt-2.gguf" -p hi
+expect_error "vocab-only file cannot run" "missing tensor token_embd.weight" "$YAK" run -m "$SRC/../shared/data/tokenizer/ggml-vocab-llama-spm.gguf" -p hi
+expect_error "unsupported architecture" "architecture .gpt2. is not supported" "$YAK" run -m "$SRC/../shared/data/tokenizer/ggml-vocab-gpt-2.gguf" -p hi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
