@@ -33,6 +33,7 @@ struct ModelInfo {
   int32_t n_ff = 0;
   int64_t n_params = 0;       // elements of all tensors
   uint64_t weight_bytes = 0;  // bytes of all tensors in the file
+  std::string chat_template;  // tokenizer.chat_template; empty when the file has none
 };
 
 // A loaded model: the mapped file, its validated weights and its tokenizer.

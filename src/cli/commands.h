@@ -11,5 +11,6 @@ namespace yak::cli {
 void add_run_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
 
 }  // namespace yak::cli

@@ -1,15 +1,50 @@
 #include "kernels/linear.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/ref/quant_ref.h"
-#include "kernels/ops.h"
 
 namespace yak::kernels {
+namespace {
 
-Linear::Linear(const MatrixView& weight) : weight_(weight) {
+// -1: not set by set_default_precision; the environment decides.
+std::atomic<int> g_precision{-1};
+
+Precision precision_from_env() {
+  const char* env = std::getenv("YAK_PRECISION");
+  if (env == nullptr || *env == '\0') return Precision::kFast;
+  const std::string v(env);
+  if (v == "exact") return Precision::kExact;
+  if (v == "fast") return Precision::kFast;
+  fail("YAK_PRECISION={} is not a precision (use exact or fast)", v);
+}
+
+// Tokens whose quantized activations one pass over a thread's rows reuses;
+// 64 tokens of a 4096-wide row take 320 KiB, which stays in L2.
+constexpr int64_t kTokenTile = 64;
+constexpr int64_t kRowGrain = 16;
+
+}  // namespace
+
+Precision default_precision() {
+  const int p = g_precision.load(std::memory_order_relaxed);
+  if (p >= 0) return static_cast<Precision>(p);
+  static const Precision from_env = precision_from_env();
+  return from_env;
+}
+
+void set_default_precision(Precision precision) {
+  g_precision.store(static_cast<int>(precision), std::memory_order_relaxed);
+}
+
+Linear::Linear(const MatrixView& weight, Precision precision)
+    : weight_(weight), precision_(precision) {
   if (!traits(weight.type).supported)
     fail("weights of type {} are not supported", dtype_name(weight.type));
 }
@@ -19,12 +54,12 @@ void Linear::dequantize_row(int64_t r, float* out) const {
   ref::dequantize_row(weight_.type, weight_.row(r), out, weight_.cols);
 }
 
-void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
-                     int64_t y_stride, ThreadPool& pool) const {
+void Linear::forward_exact(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                           int64_t y_stride, ThreadPool& pool) const {
   const int64_t cols = weight_.cols;
+  const auto dot = cpu::active_kernels().dot_f32;
   // Rows are split across threads in groups, so each thread dequantizes a
   // weight row once and applies it to every token of the batch.
-  constexpr int64_t kRowGrain = 16;
   pool.parallel_for(weight_.rows, kRowGrain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> row;
     if (static_cast<int64_t>(row.size()) < cols) row.resize(static_cast<size_t>(cols));
@@ -35,7 +70,62 @@ void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* 
       } else {
         ref::dequantize_row(weight_.type, weight_.row(r), row.data(), cols);
       }
-      for (int64_t t = 0; t < n_tokens; ++t) y[t * y_stride + r] = dot_f32(w, x + t * x_stride, cols);
+      for (int64_t t = 0; t < n_tokens; ++t) y[t * y_stride + r] = dot(w, x + t * x_stride, cols);
+    }
+  });
+}
+
+void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                     int64_t y_stride, ThreadPool& pool) const {
+  const cpu::KernelTable& k = cpu::active_kernels();
+  const cpu::RowDotQFn qdot = k.quantized(weight_.type);
+  const cpu::RowDotFFn fdot = k.floating(weight_.type);
+  if (precision_ == Precision::kExact || (qdot == nullptr && fdot == nullptr) || n_tokens <= 0) {
+    forward_exact(x, x_stride, n_tokens, y, y_stride, pool);
+    return;
+  }
+  const int64_t cols = weight_.cols;
+  const int64_t row_bytes = static_cast<int64_t>(weight_.row_stride_bytes());
+  const auto* base = static_cast<const uint8_t*>(weight_.data);
+
+  // Activations: float rows for float weights, else 8-bit blocks quantized once.
+  thread_local std::vector<cpu::BlockQ8A> acts;
+  const int64_t nb = cols / cpu::kActBlock;
+  if (qdot != nullptr) {
+    acts.resize(static_cast<size_t>(n_tokens * nb));
+    const auto quantize = k.quantize_acts;
+    cpu::BlockQ8A* a = acts.data();
+    auto quantize_range = [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) quantize(x + t * x_stride, cols, a + t * nb);
+    };
+    if (n_tokens == 1) {
+      quantize_range(0, 1);
+    } else {
+      pool.parallel_for(n_tokens, 1, quantize_range);
+    }
+  }
+  const cpu::BlockQ8A* a = acts.data();
+
+  pool.parallel_for(weight_.rows, kRowGrain, [&](int64_t r0, int64_t r1) {
+    for (int64_t tt = 0; tt < n_tokens; tt += kTokenTile) {
+      const int64_t tt_end = std::min(n_tokens, tt + kTokenTile);
+      for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* row = base + r * row_bytes;
+        for (int64_t t = tt; t < tt_end; t += cpu::kMaxTileTokens) {
+          const int nt = static_cast<int>(std::min<int64_t>(cpu::kMaxTileTokens, tt_end - t));
+          float out[cpu::kMaxTileTokens];
+          if (qdot != nullptr) {
+            const cpu::BlockQ8A* ptrs[cpu::kMaxTileTokens];
+            for (int i = 0; i < nt; ++i) ptrs[i] = a + (t + i) * nb;
+            qdot(row, cols, ptrs, nt, out);
+          } else {
+            const float* ptrs[cpu::kMaxTileTokens];
+            for (int i = 0; i < nt; ++i) ptrs[i] = x + (t + i) * x_stride;
+            fdot(row, cols, ptrs, nt, out);
+          }
+          for (int i = 0; i < nt; ++i) y[(t + i) * y_stride + r] = out[i];
+        }
+      }
     }
   });
 }

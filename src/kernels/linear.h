@@ -1,9 +1,12 @@
 // A weight matrix applied to a batch of activation rows: y = x W^T.
 //
 // This is the kernel interface the model calls for every projection. It owns
-// the choice of algorithm: today it dequantizes each weight row once per call
-// and reuses it across the batch's tokens; faster CPU paths (repacked rows,
-// 8-bit activations) and a CUDA path sit behind the same two calls.
+// the choice of algorithm (docs/cpu-kernels.md):
+//  - Precision::kExact dequantizes each weight row to float32 once per call and
+//    reuses it across the batch's tokens: the numbers transformers computes.
+//  - Precision::kFast quantizes the activations to 8 bits in blocks of 32 and
+//    runs integer SIMD dot products against the weights in place (float FMA for
+//    F32/F16/BF16 weights), with kernels picked at run time for the CPU.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +30,21 @@ struct MatrixView {
   }
 };
 
+enum class Precision { kExact, kFast };
+
+// The precision new Linears get: set_default_precision's, else the environment
+// variable YAK_PRECISION (exact | fast; anything else throws yak::Error), else kFast.
+Precision default_precision();
+void set_default_precision(Precision precision);
+
 class Linear {
  public:
   Linear() = default;
-  explicit Linear(const MatrixView& weight);
+  explicit Linear(const MatrixView& weight) : Linear(weight, default_precision()) {}
+  Linear(const MatrixView& weight, Precision precision);
+
+  Precision precision() const { return precision_; }
+  void set_precision(Precision precision) { precision_ = precision; }
 
   int64_t in_features() const { return weight_.cols; }
   int64_t out_features() const { return weight_.rows; }
@@ -41,11 +55,16 @@ class Linear {
   void forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
                ThreadPool& pool) const;
 
+  // The same as forward with the kExact path, whatever precision() is.
+  void forward_exact(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
+                     int64_t y_stride, ThreadPool& pool) const;
+
   // Dequantizes row r (e.g. an embedding lookup) into out[0..in_features).
   void dequantize_row(int64_t r, float* out) const;
 
  private:
   MatrixView weight_;
+  Precision precision_ = Precision::kFast;
 };
 
 }  // namespace yak::kernels

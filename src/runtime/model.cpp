@@ -29,6 +29,8 @@ std::shared_ptr<const Model> Model::load(const std::string& path) {
   info.n_head = c.n_head;
   info.n_head_kv = c.n_head_kv;
   info.n_ff = c.n_ff;
+  if (const gguf::Value* tmpl = impl->file.find("tokenizer.chat_template"))
+    info.chat_template = tmpl->as_string("tokenizer.chat_template");
   for (const gguf::TensorInfo& t : impl->file.tensors()) {
     info.n_params += t.element_count();
     info.weight_bytes += t.size_bytes;

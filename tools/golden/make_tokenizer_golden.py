@@ -1,5 +1,11 @@
 #!/usr/bin/env python3
-"""Writes tests/golden/tokenizer/smollm2.jsonl: Hugging Face token ids for SmolLM2.
+"""Writes the Hugging Face token ids of the tokenizer golden tests.
+
+Default: tests/golden/tokenizer/smollm2.jsonl (below). --families: one file per tokenizer
+family over tests/golden/tokenizer/corpus.jsonl (see "Every tokenizer family" further down).
+--write-llama3-vocab: the Llama 3 vocabulary-only GGUF those tests load.
+
+smollm2.jsonl: SmolLM2's ids.
 
 Each line is {"text": ..., "ids": [...]}: the ids of tokenizer.encode(text,
 add_special_tokens=False), i.e. no BOS/EOS, with special tokens such as <|im_start|>
@@ -16,6 +22,8 @@ tokenizer.json (the model repository's, not on this machine) splits digits first
 so that pre-tokenizer is set here (llama.cpp's "smollm" pre-tokenizer does the same).
 
 Usage: python3 tools/golden/make_tokenizer_golden.py [--model PATH] [--out PATH]
+       python3 tools/golden/make_tokenizer_golden.py --write-llama3-vocab
+       python3 tools/golden/make_tokenizer_golden.py --families all
 """
 
 import argparse
@@ -182,12 +190,316 @@ def random_strings(count, seed):
     return out
 
 
+# ---------------------------------------------------------------------------------------
+# Every tokenizer family over tests/golden/tokenizer/corpus.jsonl (--families).
+#
+# The Hugging Face tokenizer of each family is built with the `tokenizers` library in the
+# structure of that family's public tokenizer.json, from the vocabulary, merges and token
+# types of a GGUF file (GGUF token types mirror tokenizer.json's added tokens: control =
+# special added token, user-defined = non-special added token). Each reference is checked
+# against llama.cpp's test vectors (made with the models' own tokenizer.json files) before
+# anything is written. Why not transformers' GGUF loader: it gives byte-level vocabularies
+# GPT-2's pre-tokenizer whatever the family, and SentencePiece vocabularies a Metaspace
+# pre-tokenizer with prepend_scheme "first", which is neither sentencepiece's behaviour nor
+# Llama 2's tokenizer.json (" Hello" -> [15043] instead of [29871, 15043]).
+
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+                  r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+DEEPSEEK_CJK = "[\u4e00-\u9fa5\u0800-\u4e00\uac00-\ud7ff]+"
+DEEPSEEK_LLM_SPLITS = [
+    "[\r\n]",
+    "\\s?[A-Za-z\u00b5\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u01ba\u01bc-\u01bf\u01c4-\u0293"
+    "\u0295-\u02af\u0370-\u0373\u0376\u0377\u037b-\u037d\u037f\u0386\u0388-\u038a\u038c"
+    "\u038e-\u03a1\u03a3-\u03f5\u03f7-\u0481\u048a-\u052f\u0531-\u0556\u10a0-\u10c5"
+    "\u13a0-\u13f5\u13f8-\u13fd\u1c90-\u1cba\u1cbd-\u1cbf\u1d00-\u1d2b\u1d6b-\u1d77"
+    "\u1d79-\u1d9a\u1e00-\u1f15\u1f18-\u1f1d\u1f20-\u1f45\u1f48-\u1f4d\u1f50-\u1f57\u1f59"
+    "\u1f5b\u1f5d\u1f5f-\u1f7d\u1f80-\u1fb4\u1fb6-\u1fbc\u1fbe\u1fc2-\u1fc4\u1fc6-\u1fcc"
+    "\u1fd0-\u1fd3\u1fd6-\u1fdb\u1fe0-\u1fec\u1ff2-\u1ff4\u1ff6-\u1ffc\u2102\u2107"
+    "\u210a-\u2113\u2115\u2119-\u211d\u2124\u2126\u2128\u212a-\u212d\u212f-\u2134\u2139"
+    "\u213c-\u213f\u2145-\u2149\u214e\u2183\u2184\u2c00-\u2c7b\u2c7e-\u2ce4\u2ceb-\u2cee"
+    "\u2cf2\u2cf3\ua640-\ua66d\ua680-\ua69b\ua722-\ua76f\ua771-\ua787\ua78b-\ua78e"
+    "\uab70-\uabbf\ufb00-\ufb06\ufb13-\ufb17\uff21-\uff3a\uff41-\uff5a\U00010400-\U0001044f"
+    "\U000104b0-\U000104d3\U000104d8-\U000104fb\U00010c80-\U00010cb2\U00010cc0-\U00010cf2"
+    "\U000118a0-\U000118df\U0001e900-\U0001e943]+",
+    "\\s?[!-/:-~\uff01-\uff0f\uff1a-\uff5e\u2018-\u201f\u3000-\u3002]+",
+    "\\s+$",
+    DEEPSEEK_CJK,
+    "\\p{N}+",
+]
+DEEPSEEK_CODER_SPLITS = ["[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", DEEPSEEK_CJK, "\\p{N}"]
+
+TOKDATA = os.path.join(os.path.dirname(REPO), "shared", "data", "tokenizer")
+MODELS = os.path.join(REPO, "models")
+LLAMA3_GGUF = os.path.join(MODELS, "ggml-vocab-llama3.gguf")
+
+# family: (vocab file, llama.cpp vectors or None, how the pre-tokenizer is built)
+FAMILIES = {
+    "smollm2": (os.path.join(MODELS, "SmolLM2-135M-Instruct.Q4_1.gguf"), None, "smollm"),
+    "gpt-2": (os.path.join(TOKDATA, "ggml-vocab-gpt-2.gguf"), "gpt-2", "gpt2"),
+    "llama3": (LLAMA3_GGUF, "llama-bpe", "llama3"),
+    "qwen2": (os.path.join(MODELS, "qwen2.5-coder-0.5b-instruct.q4_k_m.gguf"), "qwen2", "qwen2"),
+    "deepseek-llm": (os.path.join(TOKDATA, "ggml-vocab-deepseek-llm.gguf"), "deepseek-llm",
+                     "deepseek-llm"),
+    "deepseek-coder": (os.path.join(TOKDATA, "ggml-vocab-deepseek-coder.gguf"),
+                       "deepseek-coder", "deepseek-coder"),
+    "llama-spm": (os.path.join(TOKDATA, "ggml-vocab-llama-spm.gguf"), "llama-spm", "spm"),
+}
+
+
+def read_gguf_vocab(path):
+    from gguf import GGUFReader
+    reader = GGUFReader(path)
+
+    def field(key):
+        f = reader.fields.get(key)
+        if f is None:
+            return None
+        if len(f.data) == 1 and f.types[0].name != "ARRAY":
+            v = f.parts[f.data[0]]
+            return bytes(v).decode("utf-8") if f.types[-1].name == "STRING" else v[0].item()
+        if f.types[-1].name == "STRING":
+            return [bytes(f.parts[i]).decode("utf-8") for i in f.data]
+        return [f.parts[i][0].item() for i in f.data]
+
+    return {k: field("tokenizer.ggml." + k) for k in
+            ("model", "pre", "tokens", "scores", "token_type", "merges", "bos_token_id",
+             "eos_token_id", "unknown_token_id")}
+
+
+def build_byte_level(vocab, kind):
+    """A tokenizers.Tokenizer shaped like the family's tokenizer.json."""
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
+    from tokenizers import pre_tokenizers as pt
+    ids = {}
+    for i, t in enumerate(vocab["tokens"]):
+        ids.setdefault(t, i)  # duplicates: the first id wins (as in llama.cpp and Yak)
+    merges = []
+    for m in vocab["merges"]:
+        cut = m.find(" ", 1)
+        merges.append((m[:cut], m[cut + 1:]))
+    model = models.BPE(vocab=ids, merges=merges, ignore_merges=(kind == "llama3"),
+                       fuse_unk=False, byte_fallback=False,
+                       unk_token=None)
+    tok = Tokenizer(model)
+    if kind == "gpt2":
+        tok.pre_tokenizer = pt.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
+    elif kind == "smollm":
+        tok.pre_tokenizer = pt.Sequence([pt.Digits(individual_digits=True),
+                                         pt.ByteLevel(add_prefix_space=False, use_regex=True)])
+    else:
+        splits = {"llama3": [LLAMA3_PATTERN], "qwen2": [QWEN2_PATTERN],
+                  "deepseek-llm": DEEPSEEK_LLM_SPLITS, "deepseek-coder": DEEPSEEK_CODER_SPLITS}[kind]
+        tok.pre_tokenizer = pt.Sequence(
+            [pt.Split(Regex(p), behavior="isolated", invert=False) for p in splits] +
+            [pt.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
+    if kind == "qwen2":
+        tok.normalizer = normalizers.NFC()
+    tok.decoder = decoders.ByteLevel()
+    types = vocab["token_type"] or [1] * len(vocab["tokens"])
+    specials, plain_added = [], []
+    for i, (t, ty) in enumerate(zip(vocab["tokens"], types)):
+        if ty in (3, 4) and ids[t] == i:
+            (specials if ty == 3 else plain_added).append(
+                AddedToken(t, special=(ty == 3), normalized=False))
+    tok.add_special_tokens(specials)
+    tok.add_tokens(plain_added)
+    return tok
+
+
+def build_sentencepiece(path):
+    """Llama 2's tokenizer.json layout: Prepend + Replace normalizer, BPE with byte fallback."""
+    from tokenizers import normalizers
+    from transformers import AutoTokenizer
+    # transformers turns the GGUF's scores into BPE merges; its pre-tokenizer is replaced.
+    hf = AutoTokenizer.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path))
+    tok = hf.backend_tokenizer
+    tok.pre_tokenizer = None
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"),
+                                           normalizers.Replace(" ", "\u2581")])
+    return tok
+
+
+def load_vectors(name):
+    base = os.path.join(TOKDATA, f"ggml-vocab-{name}.gguf")
+    with open(base + ".inp", encoding="utf-8", newline="") as f:
+        inputs = f.read().split("\n__ggml_vocab_test__\n")
+    if inputs and inputs[-1] == "":
+        inputs.pop()
+    with open(base + ".out", encoding="utf-8") as f:
+        expected = [[int(x) for x in line.split()] for line in f.read().split("\n")]
+    return inputs, expected[: len(inputs)]
+
+
+def check_vectors(family, tok, name):
+    inputs, expected = load_vectors(name)
+    bad = [(t, e, tok.encode(t, add_special_tokens=False).ids)
+           for t, e in zip(inputs, expected)
+           if tok.encode(t, add_special_tokens=False).ids != e]
+    if bad:
+        for t, e, got in bad[:5]:
+            print(f"  {family}: {t!r}: expected {e}, got {got}", file=sys.stderr)
+        sys.exit(f"{family}: the reference tokenizer fails {len(bad)} of llama.cpp's "
+                 f"{len(inputs)} '{name}' vectors")
+    print(f"{family}: reference matches all {len(inputs)} llama.cpp '{name}' vectors")
+
+
+def reference(family):
+    path, vectors, kind = FAMILIES[family]
+    if not os.path.exists(path):
+        sys.exit(f"{family}: missing {path}" + (" (make it with --write-llama3-vocab)"
+                                                 if family == "llama3" else ""))
+    tok = build_sentencepiece(path) if kind == "spm" else build_byte_level(read_gguf_vocab(path),
+                                                                          kind)
+    if vectors:
+        check_vectors(family, tok, vectors)
+    return tok
+
+
+def smollm2_cross_check(tok):
+    """The SmolLM2 reference built here agrees with the transformers-built one above."""
+    rows = []
+    with open(DEFAULT_OUT, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    for row in rows:
+        if tok.encode(row["text"], add_special_tokens=False).ids != row["ids"]:
+            sys.exit(f"smollm2: references disagree on {row['text']!r}")
+    print(f"smollm2: reference agrees with {os.path.relpath(DEFAULT_OUT, REPO)} "
+          f"({len(rows)} strings)")
+
+
+def write_family(family, corpus, out_dir):
+    tok = reference(family)
+    if family == "smollm2":
+        smollm2_cross_check(tok)
+    lines = []
+    for text in corpus:
+        ids = tok.encode(text, add_special_tokens=False).ids
+        row = {"ids": ids}
+        tok.encode_special_tokens = True
+        plain = tok.encode(text, add_special_tokens=False).ids
+        tok.encode_special_tokens = False
+        if plain != ids:
+            row["plain"] = plain
+        decoded = tok.decode(ids, skip_special_tokens=False)
+        if decoded != text:
+            row["dec"] = decoded
+        lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, f"{family}.jsonl")
+    with open(out, "w", encoding="utf-8", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"{family}: wrote {len(lines)} rows to {out} ({os.path.getsize(out)} bytes)")
+
+
+# --- Llama 3: Meta's tiktoken file (PyPI llama-models) to a vocabulary-only GGUF ---------
+
+def gpt2_chars():
+    printable = (list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) +
+                 list(range(0xAE, 0x100)))
+    table, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return table
+
+
+def tiktoken_merges(ranks):
+    """BPE merges from tiktoken ranks, as transformers' TikTokenConverter (which made Llama
+    3's tokenizer.json, 280147 merges) derives them: every split of a token into two tokens
+    is a merge; merges are ordered by the rank of the token they make, then by the ranks
+    of the left and right parts."""
+    merges = []
+    for token, rank in ranks.items():
+        local = []
+        for i in range(1, len(token)):
+            left, right = token[:i], token[i:]
+            if left in ranks and right in ranks:
+                local.append((rank, ranks[left], ranks[right], left, right))
+        merges.extend(sorted(local))
+    merges.sort(key=lambda m: m[0])
+    return [(m[0], m[3], m[4]) for m in merges]
+
+
+def write_llama3_vocab(out):
+    import base64
+    import importlib.util
+    from gguf import GGUFWriter, TokenType
+    spec = importlib.util.find_spec("llama_models")
+    if spec is None:
+        sys.exit("llama3: install Meta's tokenizer first: pip install --no-deps llama-models==0.3.0")
+    model = os.path.join(os.path.dirname(spec.origin), "llama3", "tokenizer.model")
+    ranks = {}
+    with open(model, "rb") as f:
+        for line in f.read().splitlines():
+            if line:
+                token, rank = line.split()
+                ranks[base64.b64decode(token)] = int(rank)
+    chars = gpt2_chars()
+    enc = lambda b: "".join(chars[x] for x in b)  # noqa: E731
+    tokens = [None] * len(ranks)
+    for token, rank in ranks.items():
+        tokens[rank] = enc(token)
+    # The special tokens of llama_models/llama3/tokenizer.py, 256 of them after the ranks.
+    specials = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
+                "<|reserved_special_token_1|>", "<|finetune_right_pad_id|>", "<|step_id|>",
+                "<|start_header_id|>", "<|end_header_id|>", "<|eom_id|>", "<|eot_id|>",
+                "<|python_tag|>", "<|image|>"]
+    specials += [f"<|reserved_special_token_{2 + i}|>" for i in range(256 - len(specials))]
+    types = [TokenType.NORMAL] * len(tokens) + [TokenType.CONTROL] * len(specials)
+    tokens += specials
+    merges = [f"{enc(a)} {enc(b)}" for _, a, b in tiktoken_merges(ranks)]
+    writer = GGUFWriter(out, "llama")
+    writer.add_name("Llama 3 tokenizer (vocabulary only)")
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("llama-bpe")
+    writer.add_token_list(tokens)
+    writer.add_token_types([int(t) for t in types])
+    writer.add_token_merges(merges)
+    writer.add_bos_token_id(128000)
+    writer.add_eos_token_id(128009)
+    writer.add_add_bos_token(True)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    print(f"llama3: wrote {out} ({len(tokens)} tokens, {len(merges)} merges, "
+          f"{os.path.getsize(out)} bytes)")
+
+
+def families_main(names, corpus_path, out_dir):
+    with open(corpus_path, encoding="utf-8") as f:
+        corpus = [json.loads(line)["t"] for line in f]
+    for family in names:
+        write_family(family, corpus, out_dir)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--random", type=int, default=220, help="number of random strings")
+    parser.add_argument("--families", help="comma-separated families, or 'all': write "
+                        "tests/golden/tokenizer/families/FAMILY.jsonl over the corpus")
+    parser.add_argument("--corpus", default=os.path.join(REPO, "tests", "golden", "tokenizer",
+                                                         "corpus.jsonl"))
+    parser.add_argument("--families-out",
+                        default=os.path.join(REPO, "tests", "golden", "tokenizer", "families"))
+    parser.add_argument("--write-llama3-vocab", metavar="PATH", nargs="?", const=LLAMA3_GGUF,
+                        help=f"write the Llama 3 vocabulary-only GGUF (default {LLAMA3_GGUF})")
     args = parser.parse_args()
+
+    if args.write_llama3_vocab:
+        write_llama3_vocab(args.write_llama3_vocab)
+    if args.families:
+        names = list(FAMILIES) if args.families == "all" else args.families.split(",")
+        families_main(names, args.corpus, args.families_out)
+    if args.write_llama3_vocab or args.families:
+        return
 
     from tokenizers import pre_tokenizers
     from transformers import AutoTokenizer

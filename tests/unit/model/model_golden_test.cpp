@@ -118,7 +118,9 @@ void check_against_golden(const std::string& golden_file, const CheckOptions& op
       const bool clear_winner = top_logits[0] - top_logits[1] > kLogitTolerance;
       const bool agree = argmax(logits) == top_ids[0];
       top1_agree += agree ? 1 : 0;
-      if (clear_winner) EXPECT_TRUE(agree) << "position " << p;
+      if (clear_winner) {
+        EXPECT_TRUE(agree) << "position " << p;
+      }
       ++positions;
     }
 
@@ -133,7 +135,9 @@ void check_against_golden(const std::string& golden_file, const CheckOptions& op
       ctx.decode(batch);
       next = argmax(ctx.logits(0));
     }
-    if (options.check_greedy) EXPECT_EQ(generated, c.greedy);
+    if (options.check_greedy) {
+      EXPECT_EQ(generated, c.greedy);
+    }
     greedy_match += generated == c.greedy ? 1 : 0;
   }
   std::printf("[ golden ] %s: max |logit diff| %.3g over %d positions, top-1 agreement %d/%d, "

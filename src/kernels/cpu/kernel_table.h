@@ -1,0 +1,76 @@
+// The CPU kernels behind Linear's fast path, one table per instruction-set
+// level (scalar, AVX2, AVX-512). The scalar table is the reference of the
+// quantized-activation arithmetic: the SIMD tables compute the same integer
+// dot products and differ from it only in the order of the float sums.
+//
+// Activations are quantized in blocks of 32 (BlockQ8A); every weight type,
+// K-quants included, is a whole number of these blocks, so one activation
+// format serves all types. See docs/cpu-kernels.md.
+#pragma once
+
+#include <cstdint>
+
+#include "core/dtype.h"
+#include "kernels/cpu/cpu_features.h"
+
+namespace yak::kernels::cpu {
+
+inline constexpr int kActBlock = 32;
+
+// 32 activations x ~ d * qs, |qs| <= 127 (never -128, so that the sign trick
+// of the signed-by-signed dot cannot overflow). sums[h] = sum of qs[16h..16h+16),
+// used for weight types with an offset or a per-16 scale.
+struct BlockQ8A {
+  float d;
+  int16_t sums[2];
+  int8_t qs[kActBlock];
+};
+static_assert(sizeof(BlockQ8A) == 40);
+
+// Up to this many tokens are handled by one call of a row kernel.
+inline constexpr int kMaxTileTokens = 4;
+
+// Quantizes x[0..n) (n a multiple of 32) into n/32 blocks. d = amax/127 and
+// qs = round-half-even(x / d); a block holding NaN or infinity gets d = NaN.
+using QuantizeActsFn = void (*)(const float* x, int64_t n, BlockQ8A* out);
+
+// out[t] = dot(weight row `row` of `n` values, token t) for t in [0, nt),
+// nt <= kMaxTileTokens; acts[t] points to token t's n/32 blocks.
+using RowDotQFn = void (*)(const uint8_t* row, int64_t n, const BlockQ8A* const* acts, int nt,
+                           float* out);
+
+// The same for weights stored as floats (F32/F16/BF16) against float tokens.
+using RowDotFFn = void (*)(const uint8_t* row, int64_t n, const float* const* x, int nt,
+                           float* out);
+
+struct KernelTable {
+  CpuLevel level = CpuLevel::kScalar;
+  QuantizeActsFn quantize_acts = nullptr;
+  // Indexed by DType id; null where the type has no kernel of that kind.
+  RowDotQFn row_dot_q[32] = {};
+  RowDotFFn row_dot_f[32] = {};
+  // dot of two float vectors (the exact path's inner product).
+  float (*dot_f32)(const float* a, const float* b, int64_t n) = nullptr;
+
+  RowDotQFn quantized(DType t) const { return row_dot_q[static_cast<uint32_t>(t) & 31u]; }
+  RowDotFFn floating(DType t) const { return row_dot_f[static_cast<uint32_t>(t) & 31u]; }
+};
+
+// The table of `level`; throws yak::Error if this CPU cannot run it.
+const KernelTable& kernel_table(CpuLevel level);
+
+// The table Linear uses: kernel_table(active_level()) unless set_active_kernels
+// chose another.
+const KernelTable& active_kernels();
+
+// Switches the table Linear uses (tests and benchmarks run every level this
+// way); throws yak::Error if this CPU cannot run `level`. Must not race with a
+// running forward pass.
+void set_active_kernels(CpuLevel level);
+
+// Per-level builders (one translation unit each, compiled with its own flags).
+void fill_scalar_table(KernelTable& t);
+void fill_avx2_table(KernelTable& t);
+void fill_avx512_table(KernelTable& t);
+
+}  // namespace yak::kernels::cpu

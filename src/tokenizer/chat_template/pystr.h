@@ -1,0 +1,43 @@
+// Python str semantics over UTF-8 bytes: templates index, slice, strip, split and
+// case-map strings by code point, as Python does. Invalid UTF-8 bytes decode to
+// U+DC80..U+DCFF (Python's surrogateescape) so that they survive a round trip.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yak::chat_template::py {
+
+std::u32string decode(std::string_view s);
+std::string encode(std::u32string_view s);
+void append_utf8(std::string& out, char32_t c);
+size_t length(std::string_view s);  // in code points
+bool is_ascii(std::string_view s);
+
+bool is_space(char32_t c);  // str.isspace()
+bool is_printable(char32_t c);
+bool is_cased(char32_t c);
+
+std::string upper(std::string_view s);
+std::string lower(std::string_view s);
+std::string title(std::string_view s);       // str.title()
+std::string capitalize(std::string_view s);  // str.capitalize()
+
+// str.strip/lstrip/rstrip; chars unset means whitespace.
+std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
+                  bool right);
+// str.split(sep, maxsplit) and str.rsplit; maxsplit < 0 means no limit.
+std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
+                               int64_t maxsplit, bool from_right = false);
+std::vector<std::string> splitlines(std::string_view s, bool keepends = false);
+std::string replace(std::string_view s, std::string_view old, std::string_view with,
+                    int64_t count);
+
+std::string repr(std::string_view s);          // repr(str), quotes included
+std::string float_repr(double d);              // repr(float)
+std::string html_escape(std::string_view s);   // markupsafe.escape
+
+}  // namespace yak::chat_template::py
