@@ -2,13 +2,18 @@
 // GGUF files too, since only the tokenizer metadata is read.
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "core/error.h"
 #include "format/gguf_file.h"
 #include "tokenizer/utf8.h"
 #include "yak/tokenizer.h"
@@ -23,6 +28,9 @@ struct TokenizeFlags {
   bool pieces_only = false;
   bool no_bos = false;
   bool parse_special = false;
+  std::string bench_file;
+  int repeat = 5;
+  bool has_text = false;
 };
 
 // A piece as a quoted string with control characters and invalid bytes escaped,
@@ -59,8 +67,43 @@ std::string quote(const std::string& piece) {
   return out + "'";
 }
 
+// --bench: encodes the whole file `repeat` times and prints one JSON line with the
+// seconds of each run, for bench/tokenizer-throughput. The FNV-1a hash of the ids lets
+// the caller check that Yak and the tokenizer it compares with made the same ids.
+void bench(const Tokenizer& tokenizer, const TokenizeFlags& f) {
+  std::ifstream in(f.bench_file, std::ios::binary);
+  if (!in) fail("cannot read {}", f.bench_file);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  if (f.repeat < 1) fail("--repeat must be at least 1, not {}", f.repeat);
+  std::vector<double> seconds;
+  std::vector<int32_t> ids;
+  for (int r = 0; r < f.repeat; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    ids = tokenizer.encode(text, /*add_special=*/false, f.parse_special);
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (int32_t id : ids) {
+    hash = (hash ^ static_cast<uint32_t>(id)) * 0x100000001b3ULL;
+  }
+  std::string runs;
+  for (size_t i = 0; i < seconds.size(); ++i) {
+    runs += fmt::format("{}{:.6f}", i ? "," : "", seconds[i]);
+  }
+  fmt::print("{{\"bytes\":{},\"tokens\":{},\"fnv1a\":\"{:016x}\",\"seconds\":[{}]}}\n",
+             text.size(), ids.size(), hash, runs);
+}
+
 void run(const TokenizeFlags& f) {
   const Tokenizer tokenizer = Tokenizer::from_gguf(gguf::File::open(resolve_model_path(f.model)));
+  if (!f.bench_file.empty()) {
+    bench(tokenizer, f);
+    return;
+  }
+  if (!f.has_text) fail("tokenize needs the TEXT to tokenize (or --bench FILE)");
   const std::vector<int32_t> ids = tokenizer.encode(f.text, !f.no_bos, f.parse_special);
   if (f.ids_only) {
     std::string line;
@@ -93,8 +136,16 @@ void add_tokenize_command(CLI::App& app) {
   cmd->add_flag("--no-bos", flags->no_bos, "do not add BOS/EOS even where the model asks for them");
   cmd->add_flag("--parse-special", flags->parse_special,
                 "recognise control-token texts such as <|im_start|> in TEXT");
-  cmd->add_option("text", flags->text, "the text to tokenize")->required();
-  cmd->callback([flags] { run(*flags); });
+  cmd->add_option("--bench", flags->bench_file,
+                  "time encoding FILE (no BOS) and print one JSON line: bytes, tokens, "
+                  "seconds of each run")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--repeat", flags->repeat, "runs for --bench (default 5)");
+  CLI::Option* text = cmd->add_option("text", flags->text, "the text to tokenize");
+  cmd->callback([flags, text] {
+    flags->has_text = text->count() > 0;
+    run(*flags);
+  });
 }
 
 }  // namespace yak::cli

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/nfc.h"
 #include "tokenizer/sentencepiece.h"
 #include "tokenizer/tokenizer_impl.h"
 
@@ -31,13 +32,21 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
   if (vocab.model == Model::kBytePairGpt2) {
     tokenizer::BpeWorkspace ws;
     std::vector<std::string_view> pieces, scratch;
+    std::string normalized;
     for (const Fragment& f : fragments) {
       if (f.token >= 0) {
         out.push_back(f.token);
         continue;
       }
+      std::string_view raw = f.text;
+      if (vocab.nfc && tokenizer::nfc_may_change(raw)) {
+        // Hugging Face normalizes each stretch of text between special tokens.
+        normalized.clear();
+        tokenizer::append_nfc(normalized, raw);
+        raw = normalized;
+      }
       pieces.clear();
-      impl_->pre_tokenizer->split(f.text, pieces, scratch);
+      impl_->pre_tokenizer->split(raw, pieces, scratch);
       for (std::string_view piece : pieces) tokenizer::bpe_encode_piece(vocab, piece, ws, out);
     }
   } else {

@@ -189,6 +189,7 @@ Vocab build_vocab(VocabSpec spec) {
     build_sentencepiece(vocab);
   } else {
     vocab.ignore_merges = pre_tokenizer_ignores_merges(vocab.pre);
+    vocab.nfc = vocab.pre == "qwen2" || vocab.pre == "deepseek-r1-qwen";
     build_byte_level(vocab, spec);
   }
 

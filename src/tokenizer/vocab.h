@@ -38,6 +38,8 @@ struct Vocab {
   PairMap merges;        // byte-level BPE only
   StringToId raw_to_id;  // byte-level BPE with ignore_merges: raw bytes -> token
   bool ignore_merges = false;
+  // Byte-level BPE: text is put in Unicode NFC before pre-tokenizing (Qwen2's normalizer).
+  bool nfc = false;
   // SentencePiece: no token has a space right after another character, so no merge can
   // cross the point before a space that follows a non-space; texts are cut there into
   // words merged separately, which gives the same tokens with much smaller heaps.

@@ -3,10 +3,13 @@
 // back to exactly the input bytes; a StreamDecoder fed the ids must give valid UTF-8.
 // Crashes, hangs, leaks, sanitizer reports and broken round trips are bugs.
 //
-// Tokenizers: SmolLM2 (byte-level BPE, "smollm") and llama-spm (SentencePiece with byte
-// fallback). Found in $YAK_FUZZ_SMOLLM2 / $YAK_FUZZ_SPM, else beside the source tree:
-// models/SmolLM2-135M-Instruct.Q4_1.gguf and ../shared/data/tokenizer/ggml-vocab-llama-spm.gguf.
-// The first input byte picks the tokenizer and the mode. Seeds: tests/fuzz/corpus/tokenizer.
+// Tokenizers: SmolLM2 (byte-level BPE, "smollm"), Qwen2.5 (byte-level BPE with NFC) and
+// llama-spm (SentencePiece with byte fallback). Found in $YAK_FUZZ_SMOLLM2, $YAK_FUZZ_QWEN2,
+// $YAK_FUZZ_SPM, else beside the source tree: models/SmolLM2-135M-Instruct.Q4_1.gguf,
+// models/qwen2.5-coder-0.5b-instruct.q4_k_m.gguf, ../shared/data/tokenizer/
+// ggml-vocab-llama-spm.gguf. The first input byte picks the tokenizer (bit 0: SentencePiece,
+// else bit 4: Qwen2) and the mode (bit 1: parse_special, bit 2: add_special, bit 3:
+// skip_special in decode). Seeds: tests/fuzz/corpus/tokenizer.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "tokenizer/nfc.h"
 #include "tokenizer/utf8.h"
 #include "yak/tokenizer.h"
 
@@ -51,6 +55,12 @@ const yak::Tokenizer& smollm2() {
   return tok;
 }
 
+const yak::Tokenizer& qwen2() {
+  static const yak::Tokenizer& tok =
+      load("YAK_FUZZ_QWEN2", "models/qwen2.5-coder-0.5b-instruct.q4_k_m.gguf");
+  return tok;
+}
+
 const yak::Tokenizer& spm() {
   static const yak::Tokenizer& tok =
       load("YAK_FUZZ_SPM", "../shared/data/tokenizer/ggml-vocab-llama-spm.gguf");
@@ -62,13 +72,13 @@ const yak::Tokenizer& spm() {
 // occur in UTF-8), and nothing else is lost.
 bool covers_all_bytes(const yak::Tokenizer& tok, std::string_view text) {
   static const auto table = [] {
-    std::array<std::array<bool, 256>, 2> has{};
-    for (int m = 0; m < 2; ++m) {
-      const yak::Tokenizer& t = m ? spm() : smollm2();
+    std::array<std::array<bool, 256>, 3> has{};
+    for (int m = 0; m < 3; ++m) {
+      const yak::Tokenizer& t = m == 1 ? spm() : m == 2 ? qwen2() : smollm2();
       for (int b = 0; b < 256; ++b) {
         char name[8];
         std::snprintf(name, sizeof(name), "<0x%02X>", b);
-        has[m][b] = m ? t.find_token(name).has_value()
+        has[m][b] = m == 1 ? t.find_token(name).has_value()
                       : t.find_token(yak::tokenizer::ByteCharMap::get().char_of(
                                          static_cast<uint8_t>(b)))
                             .has_value();
@@ -79,7 +89,14 @@ bool covers_all_bytes(const yak::Tokenizer& tok, std::string_view text) {
   const bool is_spm = &tok == &spm();
   // SentencePiece reads U+2581 in the text as its own space mark, which decodes to ' '.
   if (is_spm && text.find("\xE2\x96\x81") != std::string_view::npos) return false;
-  const auto& has = table[is_spm ? 1 : 0];
+  const bool is_qwen2 = &tok == &qwen2();
+  // Qwen2 puts text in NFC first, so only NFC text comes back unchanged.
+  if (is_qwen2 && yak::tokenizer::nfc_may_change(text)) {
+    std::string normalized;
+    yak::tokenizer::append_nfc(normalized, text);
+    if (normalized != text) return false;
+  }
+  const auto& has = table[is_spm ? 1 : is_qwen2 ? 2 : 0];
   for (char c : text) {
     if (!has[static_cast<uint8_t>(c)]) return false;
   }
@@ -98,6 +115,7 @@ void check(bool ok, const char* what) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   smollm2();
   spm();
+  qwen2();
   return 0;
 }
 
@@ -105,7 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t mode = data[0];
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  const yak::Tokenizer& tok = (mode & 1) ? spm() : smollm2();
+  const yak::Tokenizer& tok = (mode & 1) ? spm() : (mode & 16) ? qwen2() : smollm2();
   const bool parse_special = (mode & 2) != 0;
   const bool add_special = (mode & 4) != 0;
 

@@ -224,7 +224,8 @@ void quantize_acts(const float* x, int64_t n, BlockQ8A* out) {
 
 // Float weights: plain double-accumulated dots.
 template <typename Load>
-void row_dot_f(const uint8_t* row, int64_t n, const float* const* x, int nt, float* out, Load load) {
+void row_dot_f(const uint8_t* row, int64_t n, const float* const* x, int nt, float* out,
+               Load load) {
   for (int t = 0; t < nt; ++t) {
     double sum = 0.0;
     for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(load(row, i)) * x[t][i];

@@ -90,8 +90,24 @@ Interpreter::Flow Interpreter::exec_body(const Body& body) {
   return Flow::kNormal;
 }
 
+namespace {
+
+struct DepthGuard {
+  explicit DepthGuard(int& depth) : depth_(depth) {
+    if (++depth_ > kMaxEvalDepth) {
+      --depth_;
+      limit_error("template evaluation nested more than {} deep", kMaxEvalDepth);
+    }
+  }
+  ~DepthGuard() { --depth_; }
+  int& depth_;
+};
+
+}  // namespace
+
 Interpreter::Flow Interpreter::exec(const Stmt& s) {
   try {
+    DepthGuard guard(depth_);
     charge(1);
     switch (s.kind) {
       case StmtKind::kText: write(s.text); return Flow::kNormal;
@@ -278,7 +294,7 @@ Value Interpreter::call_macro(const Stmt& s, const std::shared_ptr<Scope>& def_s
                   Value::undefined("parameter '" + s.params[i].name + "' was not provided"));
     }
   }
-  scope_->set("varargs", Value::list(std::move(varargs)));
+  scope_->set("varargs", Value::list(std::move(varargs), /*tuple=*/true));
   scope_->set("kwargs", Value::dict(std::move(kwargs)));
   return Value::string(capture(s.body));
 }
@@ -296,6 +312,7 @@ Value Interpreter::lookup(const std::string& name) const {
 
 Value Interpreter::eval(const Expr& e) {
   try {
+    DepthGuard guard(depth_);
     charge(1);
     return eval_inner(e);
   } catch (const UnplacedError& err) {

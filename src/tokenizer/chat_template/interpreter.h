@@ -14,6 +14,10 @@
 
 namespace yak::chat_template {
 
+// Nested statement/expression evaluations at once, macro calls included; with the
+// parser's nesting bound this keeps hostile templates well inside the C++ stack.
+inline constexpr int kMaxEvalDepth = 400;
+
 struct Scope {
   std::shared_ptr<Scope> parent;
   std::vector<std::pair<std::string, Value>> vars;
@@ -67,6 +71,7 @@ class Interpreter {
 
   RenderOptions options_;
   uint64_t steps_ = 0;
+  int depth_ = 0;  // nested exec/eval calls, across macro calls: bounds the C++ stack
   int macro_depth_ = 0;
   std::string* out_ = nullptr;
   std::shared_ptr<Scope> scope_;

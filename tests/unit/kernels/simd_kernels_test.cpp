@@ -111,6 +111,14 @@ TEST(SimdCpu, EveryTypeHasAKernelAtEveryLevel) {
     const KernelTable& k = kernel_table(l);
     for (DType t : kQuantTypes) EXPECT_NE(k.quantized(t), nullptr) << name(t, l);
     for (DType t : kFloatTypes) EXPECT_NE(k.floating(t), nullptr) << name(t, l);
+    // A SIMD level really has its own kernels (else the comparisons below
+    // would compare the scalar table with itself).
+    if (l != CpuLevel::kScalar) {
+      const KernelTable& s = kernel_table(CpuLevel::kScalar);
+      EXPECT_NE(k.quantize_acts, s.quantize_acts) << level_name(l);
+      for (DType t : kQuantTypes) EXPECT_NE(k.quantized(t), s.quantized(t)) << name(t, l);
+      for (DType t : kFloatTypes) EXPECT_NE(k.floating(t), s.floating(t)) << name(t, l);
+    }
   }
 }
 

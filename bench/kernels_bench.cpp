@@ -1,0 +1,88 @@
+// Linear's fast path per weight type: GEMV (one token, decode) at 2048x2048 and
+// 5632x2048, and GEMM (512 tokens, prefill) at 2048x2048. bytes_per_second is
+// the weight bytes streamed (the decode bound); "GFLOPs" counts 2 flops per
+// weight per token. YAK_CPU picks the kernel level, YAK_BENCH_THREADS the
+// thread count (default 1).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <random>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/thread_pool.h"
+#include "kernels/cpu/ref/quant_ref.h"
+#include "kernels/linear.h"
+
+namespace {
+
+using yak::DType;
+
+const DType kTypes[] = {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16,
+                        DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q5_K, DType::Q3_K,
+                        DType::Q2_K, DType::BF16, DType::F32};
+
+int bench_threads() {
+  const char* env = std::getenv("YAK_BENCH_THREADS");
+  return env != nullptr ? std::max(1, std::atoi(env)) : 1;
+}
+
+yak::ThreadPool& pool() {
+  static yak::ThreadPool p(bench_threads());
+  return p;
+}
+
+void run(benchmark::State& state, DType type, int64_t rows, int64_t cols, int64_t tokens,
+         yak::kernels::Precision precision) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> wf(static_cast<size_t>(cols));
+  const uint64_t rb = yak::row_bytes(type, cols);
+  std::vector<uint8_t> w(rb * rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (auto& v : wf) v = dist(rng);
+    yak::kernels::ref::quantize_row(type, wf.data(), w.data() + r * rb, cols);
+  }
+  std::vector<float> x(static_cast<size_t>(tokens * cols));
+  for (auto& v : x) v = dist(rng);
+  std::vector<float> y(static_cast<size_t>(tokens * rows));
+  const yak::kernels::Linear lin(yak::kernels::MatrixView{type, rows, cols, w.data()}, precision);
+  for (auto _ : state) {
+    lin.forward(x.data(), cols, tokens, y.data(), rows, pool());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(w.size()));
+  state.counters["GFLOPs"] = benchmark::Counter(
+      2.0 * static_cast<double>(rows * cols * tokens) * static_cast<double>(state.iterations()) /
+          1e9,
+      benchmark::Counter::kIsRate);
+}
+
+void add(const std::string& name, DType t, int64_t rows, int64_t tokens,
+         yak::kernels::Precision p) {
+  auto* b = benchmark::RegisterBenchmark(
+      name.c_str(), [=](benchmark::State& s) { run(s, t, rows, 2048, tokens, p); });
+  b->UseRealTime();  // other processes share the cores: count wall time
+  if (tokens > 1) b->Unit(benchmark::kMillisecond);
+}
+
+int register_all() {
+  using yak::kernels::Precision;
+  for (DType t : kTypes) {
+    const std::string n(yak::dtype_name(t));
+    add("gemv/" + n + "/2048x2048", t, 2048, 1, Precision::kFast);
+    add("gemv/" + n + "/5632x2048", t, 5632, 1, Precision::kFast);
+    add("gemm512/" + n + "/2048x2048", t, 2048, 512, Precision::kFast);
+    add("gemv_exact/" + n + "/2048x2048", t, 2048, 1, Precision::kExact);
+  }
+  return 0;
+}
+
+const int registered = register_all();
+
+}  // namespace
+
+BENCHMARK_MAIN();
