@@ -9,11 +9,10 @@
 // ChatTemplateError, which names the template line and column.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,10 +28,10 @@ struct Template;
 class ChatTemplateError : public Error {
  public:
   enum class Kind {
-    kSyntax,     // the template text does not parse
-    kRuntime,    // a type error, undefined misuse, unknown filter, ...
-    kRaised,     // the template called raise_exception(message)
-    kLimit,      // a RenderLimits bound was reached
+    kSyntax,   // the template text does not parse
+    kRuntime,  // a type error, undefined misuse, unknown filter, ...
+    kRaised,   // the template called raise_exception(message)
+    kLimit,    // a RenderLimits bound was reached
   };
   ChatTemplateError(Kind kind, int line, int column, std::string detail);
   Kind kind() const { return kind_; }
@@ -49,10 +48,10 @@ class ChatTemplateError : public Error {
 };
 
 struct RenderLimits {
-  uint64_t max_steps = 1'000'000;         // statements + expression nodes + bulk work
-  uint64_t max_output_bytes = 1u << 20;   // the result and every captured block
-  uint64_t max_value_bytes = 4u << 20;    // any one string or list built while rendering
-  int max_recursion_depth = 64;           // nested macro calls
+  uint64_t max_steps = 1'000'000;        // statements + expression nodes + bulk work
+  uint64_t max_output_bytes = 1u << 20;  // the result and every captured block
+  uint64_t max_value_bytes = 4u << 20;   // any one string or list built while rendering
+  int max_recursion_depth = 64;          // nested macro calls
 };
 
 struct RenderOptions {
@@ -80,13 +79,10 @@ class ChatTemplate {
 // tokenize=False) passes to a template: messages (reasoning fields aliased as transformers
 // does), tools (null when absent), documents (null), add_generation_prompt, bos_token,
 // eos_token, plus every member of extra_context.
-nlohmann::ordered_json chat_template_context(const nlohmann::ordered_json& messages,
-                                             bool add_generation_prompt,
-                                             std::string_view bos_token,
-                                             std::string_view eos_token,
-                                             const nlohmann::ordered_json& tools = nullptr,
-                                             const nlohmann::ordered_json& extra_context =
-                                                 nlohmann::ordered_json::object());
+nlohmann::ordered_json chat_template_context(
+    const nlohmann::ordered_json& messages, bool add_generation_prompt, std::string_view bos_token,
+    std::string_view eos_token, const nlohmann::ordered_json& tools = nullptr,
+    const nlohmann::ordered_json& extra_context = nlohmann::ordered_json::object());
 
 std::string apply_chat_template(std::string_view source, const nlohmann::ordered_json& messages,
                                 bool add_generation_prompt, std::string_view bos_token,

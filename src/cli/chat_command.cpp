@@ -72,7 +72,8 @@ class ChatSession {
       if (system.empty()) messages_.erase(messages_.begin());
       else messages_[0]["content"] = system;
     } else if (!system.empty()) {
-      messages_.insert(messages_.begin(), {{"role", "system"}, {"content", system}});
+      messages_.insert(messages_.begin(),
+                       nlohmann::ordered_json::object({{"role", "system"}, {"content", system}}));
     }
   }
 

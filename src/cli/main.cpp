@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   yak::cli::add_inspect_command(app);
   yak::cli::add_tokenize_command(app);
   yak::cli::add_chat_command(app);
+  yak::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -55,6 +55,35 @@ check "inspect" "$YAK" inspect "$MODEL"
 grep -q "token_embd.weight" "$TMP/out" && grep -qi "param" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL inspect lists tensors and parameters"; }
 check "help" "$YAK" run --help
 
+# yak bench: llama-bench-style figures; --json gives one object per test.
+check "bench json" "$YAK" bench -m "$MODEL" -p 16 -n 4 -r 2 -t 2 --json
+python3 - "$TMP/out" <<'PY' && { passed=$((passed + 1)); echo "PASS bench json fields"; } \
+  || { failed=$((failed + 1)); echo "FAIL bench json fields"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [x["test"] for x in r] == ["pp16", "tg4", "ttft"], r
+assert all(len(x["samples_ns"]) == 2 and x["avg_ns"] > 0 for x in r)
+assert r[0]["avg_ts"] > 0 and r[1]["avg_ts"] > 0 and r[0]["n_prompt"] == 16 and r[1]["n_gen"] == 4
+assert r[0]["decode_read_bytes"] == r[0]["model_size"] > 0  # SmolLM2 ties embedding and output
+PY
+check "bench table" "$YAK" bench -m "$MODEL" -p 8 -n 2 -r 1 --tokens text
+grep -q "| pp8 " "$TMP/out" && grep -q "| tg2 " "$TMP/out" && grep -q "| ttft " "$TMP/out" \
+  && { passed=$((passed + 1)); echo "PASS bench table rows"; } \
+  || { failed=$((failed + 1)); echo "FAIL bench table rows: $(cat "$TMP/out")"; }
+expect_error "bench nothing to measure" "nothing to measure" "$YAK" bench -m "$MODEL" -p 0 -n 0
+check "bench help" "$YAK" bench --help
+
+# Chat: several turns through the model's template, /system, /reset and /exit.
+printf 'What is the capital of France?\n/system You are a pirate.\nHello\n/reset\nHi\n/exit\n' \
+  | "$YAK" chat -m "$MODEL" --temp 0 -n 24 -t 2 >"$TMP/out" 2>"$TMP/err"
+if [ $? -eq 0 ] && grep -q "Paris" "$TMP/out" && [ "$(grep -c . "$TMP/out")" -ge 3 ] \
+    && grep -q "system prompt set" "$TMP/err" && grep -q "conversation reset" "$TMP/err" \
+    && ! grep -q "error" "$TMP/err"; then
+  passed=$((passed + 1)); echo "PASS chat turns"
+else
+  failed=$((failed + 1)); echo "FAIL chat turns"; sed 's/^/    /' "$TMP/out" "$TMP/err" | head -20
+fi
+
 # Tokenize: ids of the default model, and a vocabulary-only file.
 check "tokenize ids" "$YAK" tokenize -m "$MODEL" --ids "Hello world"
 [ "$(cat "$TMP/out")" = "19556 905" ] && { passed=$((passed + 1)); echo "PASS tokenize ids"; } \

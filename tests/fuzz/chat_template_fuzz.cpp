@@ -39,8 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tm.tm_mday = 1;
   options.now = tm;
   try {
-    auto t = yak::ChatTemplate::parse(
-        std::string_view(reinterpret_cast<const char*>(data), size));
+    auto t = yak::ChatTemplate::parse(std::string_view(reinterpret_cast<const char*>(data), size));
     volatile size_t sink = t.render(context(), options).size();
     (void)sink;
   } catch (const yak::Error&) {

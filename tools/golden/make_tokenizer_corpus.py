@@ -371,7 +371,8 @@ def numbers(rng):
                                        "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗", "〇一二三四五六七八九"]
     for _ in range(190):
         digits = rng.choice(digit_sets)
-        n = "".join(rng.choice(digits) for _ in range(rng.choice([1, 2, 3, 4, 5, 7, 9, 12, 20, 40])))
+        count = rng.choice([1, 2, 3, 4, 5, 7, 9, 12, 20, 40])
+        n = "".join(rng.choice(digits) for _ in range(count))
         form = rng.randrange(8)
         if form == 0:
             n = "-" + n
@@ -469,13 +470,15 @@ def special(rng, pieces):
         for _ in range(rng.randint(1, 4)):
             if rng.random() < 0.6:
                 parts.append(clip(rng, rng.choice(pieces), 1, 30))
-            parts.append(rng.choice(SPECIALS) if rng.random() < 0.8 else rng.choice(BROKEN_SPECIALS))
+            parts.append(rng.choice(SPECIALS) if rng.random() < 0.8
+                         else rng.choice(BROKEN_SPECIALS))
             if rng.random() < 0.3:
                 parts.append(rng.choice([" ", "\n", "  ", "user\n", " Hello"]))
         out.append("".join(parts))
     out.append("<|start_header_id|>user<|end_header_id|>\n\nWhat is 2+2?<|eot_id|>"
                "<|start_header_id|>assistant<|end_header_id|>\n\n")
-    out.append("<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello </s><s>[INST] Bye [/INST]")
+    out.append("<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello </s>"
+               "<s>[INST] Bye [/INST]")
     out.append("<｜begin▁of▁sentence｜>User: hi\n\nAssistant: hello<｜end▁of▁sentence｜>")
     out.append("<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n    return y<|fim_middle|>")
     return out

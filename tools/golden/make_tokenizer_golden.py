@@ -290,7 +290,8 @@ def build_byte_level(vocab, kind):
                                          pt.ByteLevel(add_prefix_space=False, use_regex=True)])
     else:
         splits = {"llama3": [LLAMA3_PATTERN], "qwen2": [QWEN2_PATTERN],
-                  "deepseek-llm": DEEPSEEK_LLM_SPLITS, "deepseek-coder": DEEPSEEK_CODER_SPLITS}[kind]
+                  "deepseek-llm": DEEPSEEK_LLM_SPLITS,
+                  "deepseek-coder": DEEPSEEK_CODER_SPLITS}[kind]
         tok.pre_tokenizer = pt.Sequence(
             [pt.Split(Regex(p), behavior="isolated", invert=False) for p in splits] +
             [pt.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
@@ -431,7 +432,8 @@ def write_llama3_vocab(out):
     from gguf import GGUFWriter, TokenType
     spec = importlib.util.find_spec("llama_models")
     if spec is None:
-        sys.exit("llama3: install Meta's tokenizer first: pip install --no-deps llama-models==0.3.0")
+        sys.exit("llama3: install Meta's tokenizer first: "
+                 "pip install --no-deps llama-models==0.3.0")
     model = os.path.join(os.path.dirname(spec.origin), "llama3", "tokenizer.model")
     ranks = {}
     with open(model, "rb") as f:

@@ -46,7 +46,7 @@ struct Expr {
   ExprKind kind;
   Pos pos;
   Value literal;
-  std::string name;              // variable, attribute, filter, test, or operator
+  std::string name;  // variable, attribute, filter, test, or operator
   std::vector<ExprPtr> children;
   std::vector<Arg> args;         // call, filter and test arguments
   std::vector<std::string> ops;  // comparison operators
@@ -67,7 +67,7 @@ enum class StmtKind {
   kFilterBlock,  // {% filter expr %} body
   kBreak,
   kContinue,
-  kScope,        // body rendered as is ({% generation %})
+  kScope,  // body rendered as is ({% generation %})
 };
 
 struct Branch {

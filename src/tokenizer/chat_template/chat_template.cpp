@@ -11,7 +11,7 @@ namespace yak {
 namespace {
 
 std::string describe(ChatTemplateError::Kind kind, int line, int column, const std::string& d) {
-  const char* what = kind == ChatTemplateError::Kind::kSyntax  ? "syntax error"
+  const char* what = kind == ChatTemplateError::Kind::kSyntax   ? "syntax error"
                      : kind == ChatTemplateError::Kind::kRaised ? "raised exception"
                      : kind == ChatTemplateError::Kind::kLimit  ? "limit exceeded"
                                                                 : "error";
@@ -53,8 +53,7 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& context,
 }
 
 nlohmann::ordered_json chat_template_context(const nlohmann::ordered_json& messages,
-                                             bool add_generation_prompt,
-                                             std::string_view bos_token,
+                                             bool add_generation_prompt, std::string_view bos_token,
                                              std::string_view eos_token,
                                              const nlohmann::ordered_json& tools,
                                              const nlohmann::ordered_json& extra_context) {
@@ -102,8 +101,7 @@ std::string apply_chat_template(std::string_view source, const nlohmann::ordered
                                 std::string_view eos_token, const nlohmann::ordered_json& tools,
                                 const RenderOptions& options) {
   return ChatTemplate::parse(source).render(
-      chat_template_context(messages, add_generation_prompt, bos_token, eos_token, tools),
-      options);
+      chat_template_context(messages, add_generation_prompt, bos_token, eos_token, tools), options);
 }
 
 }  // namespace yak

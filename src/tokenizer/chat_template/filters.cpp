@@ -26,15 +26,18 @@ Value f_default(Interpreter&, const Value& in, CallArgs& args) {
 Value f_length(Interpreter&, const Value& in, CallArgs& args) {
   bind_args("length", args, {});
   switch (in.type()) {
-    case Value::Type::kUndefined: return Value::integer(0);
-    case Value::Type::kString: return Value::integer(static_cast<int64_t>(py::length(in.str())));
+    case Value::Type::kUndefined:
+      return Value::integer(0);
+    case Value::Type::kString:
+      return Value::integer(static_cast<int64_t>(py::length(in.str())));
     case Value::Type::kList:
       if (in.is_generator()) break;
       return Value::integer(static_cast<int64_t>(in.items().size()));
     case Value::Type::kDict:
       if (in.is_mapping()) return Value::integer(static_cast<int64_t>(in.dict_obj().items.size()));
       break;
-    default: break;
+    default:
+      break;
   }
   runtime_error("object of type '{}' has no len()", in.type_name());
 }
@@ -125,7 +128,8 @@ Value attribute_of(Interpreter& in, const Value& item, const std::string& attr) 
   size_t start = 0;
   while (true) {
     size_t dot = attr.find('.', start);
-    std::string part = attr.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string part =
+        attr.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
     v = numeric ? get_item(in, v, Value::integer(std::atoll(part.substr(0, 18).c_str())))
                 : get_item(in, v, Value::string(part));
@@ -151,8 +155,9 @@ Value f_join(Interpreter& in, const Value& v, CallArgs& args) {
 
 Value f_first(Interpreter&, const Value& v, CallArgs& args) {
   bind_args("first", args, {});
-  if (v.is_list()) return v.items().empty() ? Value::undefined("No first item, sequence was empty.")
-                                            : v.items().front();
+  if (v.is_list())
+    return v.items().empty() ? Value::undefined("No first item, sequence was empty.")
+                             : v.items().front();
   auto items = iterate(v);
   return items.empty() ? Value::undefined("No first item, sequence was empty.") : items.front();
 }
@@ -237,7 +242,8 @@ Value f_unique(Interpreter& in, const Value& v, CallArgs& args) {
     Value key = a[1] && !a[1]->is_none() ? attribute_of(in, it, to_str(*a[1])) : it;
     if (!cs && key.is_string()) key = Value::string(py::lower(key.str()));
     in.charge(seen.size() + 1);
-    bool dup = std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, key); });
+    bool dup =
+        std::any_of(seen.begin(), seen.end(), [&](const Value& s) { return equals(s, key); });
     if (!dup) {
       seen.push_back(key);
       out.push_back(it);
@@ -251,12 +257,14 @@ Value min_max(Interpreter& in, const Value& v, CallArgs& args, bool want_max) {
   bool cs = opt_truthy(a[0]);
   std::vector<Value> items = iterate(v);
   in.charge(items.size());
-  if (items.empty()) return Value::undefined(std::string("No aggregated item, sequence was empty."));
+  if (items.empty())
+    return Value::undefined(std::string("No aggregated item, sequence was empty."));
   const Value* best = nullptr;
   Value best_key;
   for (const auto& it : items) {
     Value key = a[1] && !a[1]->is_none() ? attribute_of(in, it, to_str(*a[1])) : it;
-    if (!best || (want_max ? compare_keys(key, best_key, cs) > 0 : compare_keys(key, best_key, cs) < 0)) {
+    if (!best ||
+        (want_max ? compare_keys(key, best_key, cs) > 0 : compare_keys(key, best_key, cs) < 0)) {
       best = &it;
       best_key = key;
     }
@@ -303,10 +311,18 @@ Value select_impl(Interpreter& in, const Value& v, CallArgs& args, bool by_attr,
   }
   return Value::generator(std::move(out));
 }
-Value f_select(Interpreter& in, const Value& v, CallArgs& a) { return select_impl(in, v, a, false, true); }
-Value f_reject(Interpreter& in, const Value& v, CallArgs& a) { return select_impl(in, v, a, false, false); }
-Value f_selectattr(Interpreter& in, const Value& v, CallArgs& a) { return select_impl(in, v, a, true, true); }
-Value f_rejectattr(Interpreter& in, const Value& v, CallArgs& a) { return select_impl(in, v, a, true, false); }
+Value f_select(Interpreter& in, const Value& v, CallArgs& a) {
+  return select_impl(in, v, a, false, true);
+}
+Value f_reject(Interpreter& in, const Value& v, CallArgs& a) {
+  return select_impl(in, v, a, false, false);
+}
+Value f_selectattr(Interpreter& in, const Value& v, CallArgs& a) {
+  return select_impl(in, v, a, true, true);
+}
+Value f_rejectattr(Interpreter& in, const Value& v, CallArgs& a) {
+  return select_impl(in, v, a, true, false);
+}
 
 Value f_map(Interpreter& in, const Value& v, CallArgs& args) {
   std::vector<Value> out;
@@ -314,8 +330,10 @@ Value f_map(Interpreter& in, const Value& v, CallArgs& args) {
   const Value* attr = nullptr;
   const Value* dflt = nullptr;
   for (const auto& [k, kv] : args.keyword) {
-    if (k == "attribute") attr = &kv;
-    else if (k == "default") dflt = &kv;
+    if (k == "attribute")
+      attr = &kv;
+    else if (k == "default")
+      dflt = &kv;
   }
   if (attr) {
     for (const auto& it : iterate(v)) {
@@ -396,10 +414,14 @@ Value f_round(Interpreter&, const Value& v, CallArgs& args) {
   double scale = std::pow(10.0, static_cast<double>(p));
   double x = v.as_double() * scale;
   double r;
-  if (method == "common") r = std::nearbyint(x);
-  else if (method == "ceil") r = std::ceil(x);
-  else if (method == "floor") r = std::floor(x);
-  else runtime_error("method must be common, ceil or floor");
+  if (method == "common")
+    r = std::nearbyint(x);
+  else if (method == "ceil")
+    r = std::ceil(x);
+  else if (method == "floor")
+    r = std::floor(x);
+  else
+    runtime_error("method must be common, ceil or floor");
   return Value::number(r / scale);
 }
 
@@ -489,17 +511,47 @@ struct Entry {
 };
 
 constexpr Entry kFilters[] = {
-    {"abs", f_abs}, {"attr", f_attr}, {"capitalize", f_capitalize}, {"center", f_center},
-    {"count", f_length}, {"d", f_default}, {"default", f_default}, {"dictsort", f_dictsort},
-    {"e", f_escape}, {"escape", f_escape}, {"first", f_first}, {"float", f_float},
-    {"forceescape", f_forceescape}, {"indent", f_indent}, {"int", f_int}, {"items", f_items},
-    {"join", f_join}, {"last", f_last}, {"length", f_length}, {"list", f_list},
-    {"lower", f_lower}, {"map", f_map}, {"max", f_max}, {"min", f_min},
-    {"reject", f_reject}, {"rejectattr", f_rejectattr}, {"replace", f_replace},
-    {"reverse", f_reverse}, {"round", f_round}, {"safe", f_safe}, {"select", f_select},
-    {"selectattr", f_selectattr}, {"sort", f_sort}, {"string", f_string}, {"sum", f_sum},
-    {"title", f_title}, {"tojson", f_tojson}, {"trim", f_trim}, {"unique", f_unique},
-    {"upper", f_upper}, {"wordcount", f_wordcount},
+    {"abs", f_abs},
+    {"attr", f_attr},
+    {"capitalize", f_capitalize},
+    {"center", f_center},
+    {"count", f_length},
+    {"d", f_default},
+    {"default", f_default},
+    {"dictsort", f_dictsort},
+    {"e", f_escape},
+    {"escape", f_escape},
+    {"first", f_first},
+    {"float", f_float},
+    {"forceescape", f_forceescape},
+    {"indent", f_indent},
+    {"int", f_int},
+    {"items", f_items},
+    {"join", f_join},
+    {"last", f_last},
+    {"length", f_length},
+    {"list", f_list},
+    {"lower", f_lower},
+    {"map", f_map},
+    {"max", f_max},
+    {"min", f_min},
+    {"reject", f_reject},
+    {"rejectattr", f_rejectattr},
+    {"replace", f_replace},
+    {"reverse", f_reverse},
+    {"round", f_round},
+    {"safe", f_safe},
+    {"select", f_select},
+    {"selectattr", f_selectattr},
+    {"sort", f_sort},
+    {"string", f_string},
+    {"sum", f_sum},
+    {"title", f_title},
+    {"tojson", f_tojson},
+    {"trim", f_trim},
+    {"unique", f_unique},
+    {"upper", f_upper},
+    {"wordcount", f_wordcount},
 };
 
 }  // namespace

@@ -110,14 +110,21 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
     DepthGuard guard(depth_);
     charge(1);
     switch (s.kind) {
-      case StmtKind::kText: write(s.text); return Flow::kNormal;
-      case StmtKind::kOutput: write(to_str(eval(*s.expr))); return Flow::kNormal;
+      case StmtKind::kText:
+        write(s.text);
+        return Flow::kNormal;
+      case StmtKind::kOutput:
+        write(to_str(eval(*s.expr)));
+        return Flow::kNormal;
       case StmtKind::kIf:
         for (const auto& b : s.branches)
           if (eval(*b.condition).truthy()) return exec_body(b.body);
         return exec_body(s.else_body);
-      case StmtKind::kFor: return exec_for(s);
-      case StmtKind::kSet: exec_set(s); return Flow::kNormal;
+      case StmtKind::kFor:
+        return exec_for(s);
+      case StmtKind::kSet:
+        exec_set(s);
+        return Flow::kNormal;
       case StmtKind::kSetBlock: {
         Value v = Value::string(capture(s.body));
         if (s.expr) {
@@ -129,7 +136,9 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         scope_->set(s.targets[0], v);
         return Flow::kNormal;
       }
-      case StmtKind::kMacro: define_macro(s); return Flow::kNormal;
+      case StmtKind::kMacro:
+        define_macro(s);
+        return Flow::kNormal;
       case StmtKind::kFilterBlock: {
         Value saved = block_input_;
         block_input_ = Value::string(capture(s.body));
@@ -138,9 +147,12 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         write(to_str(v));
         return Flow::kNormal;
       }
-      case StmtKind::kBreak: return Flow::kBreak;
-      case StmtKind::kContinue: return Flow::kContinue;
-      case StmtKind::kScope: return exec_body(s.body);
+      case StmtKind::kBreak:
+        return Flow::kBreak;
+      case StmtKind::kContinue:
+        return Flow::kContinue;
+      case StmtKind::kScope:
+        return exec_body(s.body);
     }
   } catch (const UnplacedError& e) {
     throw ChatTemplateError(e.kind(), s.pos.line, s.pos.column, e.what());
@@ -232,8 +244,10 @@ void Interpreter::exec_set(const Stmt& s) {
   Value target = lookup(s.targets[0]);
   if (!target.is_namespace()) runtime_error("cannot assign attribute on non-namespace object");
   if (!s.attribute.empty() && s.attribute[0] == '_')
-    runtime_error("chat templates cannot store underscore-prefixed attributes on a namespace, "
-                  "but got '{}'", s.attribute);
+    runtime_error(
+        "chat templates cannot store underscore-prefixed attributes on a namespace, "
+        "but got '{}'",
+        s.attribute);
   target.mutable_dict().set(s.attribute, v);
 }
 
@@ -278,7 +292,8 @@ Value Interpreter::call_macro(const Stmt& s, const std::shared_ptr<Scope>& def_s
     bool found = false;
     for (size_t i = 0; i < s.params.size(); ++i) {
       if (s.params[i].name == name) {
-        if (bound[i]) runtime_error("macro '{}' got multiple values for argument '{}'", s.text, name);
+        if (bound[i])
+          runtime_error("macro '{}' got multiple values for argument '{}'", s.text, name);
         scope_->set(name, v);
         bound[i] = found = true;
       }
@@ -334,9 +349,12 @@ CallArgs Interpreter::eval_args(const std::vector<Arg>& args) {
 
 Value Interpreter::eval_inner(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::kLiteral: return e.literal;
-    case ExprKind::kName: return lookup(e.name);
-    case ExprKind::kBlockInput: return block_input_;
+    case ExprKind::kLiteral:
+      return e.literal;
+    case ExprKind::kName:
+      return lookup(e.name);
+    case ExprKind::kBlockInput:
+      return block_input_;
     case ExprKind::kList:
     case ExprKind::kTuple: {
       std::vector<Value> items;
@@ -354,7 +372,8 @@ Value Interpreter::eval_inner(const Expr& e) {
       }
       return Value::dict(std::move(d));
     }
-    case ExprKind::kGetAttr: return get_attr(*this, eval(*e.children[0]), e.name);
+    case ExprKind::kGetAttr:
+      return get_attr(*this, eval(*e.children[0]), e.name);
     case ExprKind::kGetItem:
       return get_item(*this, eval(*e.children[0]), eval(*e.children[1]));
     case ExprKind::kSlice: {
@@ -364,16 +383,21 @@ Value Interpreter::eval_inner(const Expr& e) {
         parts[i] = e.children[i + 1] ? eval(*e.children[i + 1]) : Value::none();
       return slice(*this, obj, parts[0], parts[1], parts[2]);
     }
-    case ExprKind::kCall: return eval_call(e);
-    case ExprKind::kFilter: return eval_filter(e);
-    case ExprKind::kTest: return Value::boolean(eval_test(e) != e.negated);
-    case ExprKind::kNot: return Value::boolean(!eval(*e.children[0]).truthy());
+    case ExprKind::kCall:
+      return eval_call(e);
+    case ExprKind::kFilter:
+      return eval_filter(e);
+    case ExprKind::kTest:
+      return Value::boolean(eval_test(e) != e.negated);
+    case ExprKind::kNot:
+      return Value::boolean(!eval(*e.children[0]).truthy());
     case ExprKind::kNeg:
     case ExprKind::kPos: {
       Value v = eval(*e.children[0]);
       if (v.is_undefined()) undefined_error(v);
-      if (!v.is_number()) runtime_error("bad operand type for unary {}: '{}'",
-                                        e.kind == ExprKind::kNeg ? "-" : "+", v.type_name());
+      if (!v.is_number())
+        runtime_error("bad operand type for unary {}: '{}'", e.kind == ExprKind::kNeg ? "-" : "+",
+                      v.type_name());
       if (e.kind == ExprKind::kPos) return v.is_float() ? v : Value::integer(v.as_int());
       if (v.is_float()) return Value::number(-v.as_double());
       if (v.as_int() == INT64_MIN) runtime_error("integer overflow");
@@ -389,7 +413,8 @@ Value Interpreter::eval_inner(const Expr& e) {
       Value a = eval(*e.children[0]);
       return a.truthy() ? a : eval(*e.children[1]);
     }
-    case ExprKind::kCompare: return eval_compare(e);
+    case ExprKind::kCompare:
+      return eval_compare(e);
     case ExprKind::kCondExpr:
       if (eval(*e.children[0]).truthy()) return eval(*e.children[1]);
       if (e.children[2]) return eval(*e.children[2]);

@@ -20,9 +20,15 @@ class Dumper {
     if (depth > kMaxValueDepth) limit_error("tojson: values nested more than {} deep", depth - 1);
     check_size();
     switch (v.type()) {
-      case Value::Type::kNone: out_ += "null"; return;
-      case Value::Type::kBool: out_ += v.as_bool() ? "true" : "false"; return;
-      case Value::Type::kInt: out_ += std::to_string(v.as_int()); return;
+      case Value::Type::kNone:
+        out_ += "null";
+        return;
+      case Value::Type::kBool:
+        out_ += v.as_bool() ? "true" : "false";
+        return;
+      case Value::Type::kInt:
+        out_ += std::to_string(v.as_int());
+        return;
       case Value::Type::kFloat: {
         double d = v.as_double();
         if (std::isnan(d)) {
@@ -34,7 +40,9 @@ class Dumper {
         }
         return;
       }
-      case Value::Type::kString: dump_string(v.str()); return;
+      case Value::Type::kString:
+        dump_string(v.str());
+        return;
       case Value::Type::kList: {
         if (v.is_generator()) break;
         const auto& items = v.items();
@@ -75,7 +83,8 @@ class Dumper {
         out_ += "}";
         return;
       }
-      default: break;
+      default:
+        break;
     }
     runtime_error("Object of type {} is not JSON serializable", v.type_name());
   }
@@ -141,13 +150,27 @@ class Dumper {
 
   void escape_ascii(unsigned char c) {
     switch (c) {
-      case '"': out_ += "\\\""; return;
-      case '\\': out_ += "\\\\"; return;
-      case '\n': out_ += "\\n"; return;
-      case '\r': out_ += "\\r"; return;
-      case '\t': out_ += "\\t"; return;
-      case '\b': out_ += "\\b"; return;
-      case '\f': out_ += "\\f"; return;
+      case '"':
+        out_ += "\\\"";
+        return;
+      case '\\':
+        out_ += "\\\\";
+        return;
+      case '\n':
+        out_ += "\\n";
+        return;
+      case '\r':
+        out_ += "\\r";
+        return;
+      case '\t':
+        out_ += "\\t";
+        return;
+      case '\b':
+        out_ += "\\b";
+        return;
+      case '\f':
+        out_ += "\\f";
+        return;
       default:
         if (c < 0x20) {
           append_u(c);

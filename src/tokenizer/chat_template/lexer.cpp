@@ -25,9 +25,7 @@ std::string normalize_source(std::string_view source) {
 
 namespace {
 
-bool is_name_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool is_name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -174,8 +172,8 @@ class Lexer {
   }
 
   void lex_tag(size_t start, size_t k, bool block) {
-    out_.push_back(Token{block ? TokenType::kBlockBegin : TokenType::kVarBegin, "", 0, 0,
-                         pos_at(start)});
+    out_.push_back(
+        Token{block ? TokenType::kBlockBegin : TokenType::kVarBegin, "", 0, 0, pos_at(start)});
     std::string brackets;
     size_t p = k;
     size_t n = src_.size();
@@ -185,8 +183,8 @@ class Lexer {
       if (brackets.empty()) {
         const char* close = block ? "%}" : "}}";
         if (src_[p] == '-' && src_.compare(p + 1, 2, close) == 0) {
-          out_.push_back(Token{block ? TokenType::kBlockEnd : TokenType::kVarEnd, "", 0, 0,
-                               pos_at(p)});
+          out_.push_back(
+              Token{block ? TokenType::kBlockEnd : TokenType::kVarEnd, "", 0, 0, pos_at(p)});
           finish_tag(p, p + 3, true, false, block);
           return;
         }
@@ -196,8 +194,8 @@ class Lexer {
           return;
         }
         if (src_.compare(p, 2, close) == 0) {
-          out_.push_back(Token{block ? TokenType::kBlockEnd : TokenType::kVarEnd, "", 0, 0,
-                               pos_at(p)});
+          out_.push_back(
+              Token{block ? TokenType::kBlockEnd : TokenType::kVarEnd, "", 0, 0, pos_at(p)});
           finish_tag(p, p + 2, false, false, block);
           return;
         }
@@ -323,8 +321,10 @@ class Lexer {
         for (int k = 1; k <= count; ++k) {
           if (i + k >= raw.size()) syntax_error(pos, "truncated escape in string literal");
           char h = raw[i + k];
-          int d = is_digit(h) ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10
-                  : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
+          int d = is_digit(h)              ? h - '0'
+                  : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                  : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                           : -1;
           if (d < 0) syntax_error(pos, "truncated escape in string literal");
           v = v * 16 + static_cast<uint32_t>(d);
         }
@@ -332,19 +332,44 @@ class Lexer {
         return v;
       };
       switch (c) {
-        case '\n': break;
-        case '\\': out.push_back('\\'); break;
-        case '\'': out.push_back('\''); break;
-        case '"': out.push_back('"'); break;
-        case 'a': out.push_back('\a'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'v': out.push_back('\v'); break;
-        case 'x': py::append_utf8(out, hex(2)); break;
-        case 'u': py::append_utf8(out, hex(4)); break;
+        case '\n':
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '\'':
+          out.push_back('\'');
+          break;
+        case '"':
+          out.push_back('"');
+          break;
+        case 'a':
+          out.push_back('\a');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'v':
+          out.push_back('\v');
+          break;
+        case 'x':
+          py::append_utf8(out, hex(2));
+          break;
+        case 'u':
+          py::append_utf8(out, hex(4));
+          break;
         case 'U': {
           uint32_t v = hex(8);
           if (v > 0x10ffff) syntax_error(pos, "illegal Unicode character in string literal");

@@ -37,9 +37,15 @@ Value str_strip_impl(const Value& self, CallArgs& args, bool l, bool r, const ch
   auto a = bind_args(name, args, {"chars"});
   return Value::string(py::strip(self.str(), opt_str(a[0], "chars"), l, r));
 }
-Value str_strip(Interpreter&, const Value& s, CallArgs& a) { return str_strip_impl(s, a, 1, 1, "strip"); }
-Value str_lstrip(Interpreter&, const Value& s, CallArgs& a) { return str_strip_impl(s, a, 1, 0, "lstrip"); }
-Value str_rstrip(Interpreter&, const Value& s, CallArgs& a) { return str_strip_impl(s, a, 0, 1, "rstrip"); }
+Value str_strip(Interpreter&, const Value& s, CallArgs& a) {
+  return str_strip_impl(s, a, 1, 1, "strip");
+}
+Value str_lstrip(Interpreter&, const Value& s, CallArgs& a) {
+  return str_strip_impl(s, a, 1, 0, "lstrip");
+}
+Value str_rstrip(Interpreter&, const Value& s, CallArgs& a) {
+  return str_strip_impl(s, a, 0, 1, "rstrip");
+}
 
 Value str_split_impl(Interpreter& in, const Value& self, CallArgs& args, bool right) {
   auto a = bind_args(right ? "rsplit" : "split", args, {"sep", "maxsplit"});
@@ -49,8 +55,12 @@ Value str_split_impl(Interpreter& in, const Value& self, CallArgs& args, bool ri
   in.charge_bytes(self.str().size());
   return strings(py::split(self.str(), sep, maxsplit, right));
 }
-Value str_split(Interpreter& in, const Value& s, CallArgs& a) { return str_split_impl(in, s, a, false); }
-Value str_rsplit(Interpreter& in, const Value& s, CallArgs& a) { return str_split_impl(in, s, a, true); }
+Value str_split(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_split_impl(in, s, a, false);
+}
+Value str_rsplit(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_split_impl(in, s, a, true);
+}
 
 Value str_splitlines(Interpreter& in, const Value& self, CallArgs& args) {
   auto a = bind_args("splitlines", args, {"keepends"});
@@ -61,8 +71,8 @@ Value str_splitlines(Interpreter& in, const Value& self, CallArgs& args) {
 Value str_affix(const Value& self, CallArgs& args, bool start, const char* name) {
   auto a = bind_args(name, args, {"prefix"});
   if (!a[0]) runtime_error("{}() takes at least 1 argument (0 given)", name);
-  std::vector<Value> options = a[0]->is_list() && a[0]->is_tuple() ? a[0]->items()
-                                                                     : std::vector<Value>{*a[0]};
+  std::vector<Value> options =
+      a[0]->is_list() && a[0]->is_tuple() ? a[0]->items() : std::vector<Value>{*a[0]};
   const std::string& s = self.str();
   for (const auto& o : options) {
     if (!o.is_string())
@@ -74,16 +84,29 @@ Value str_affix(const Value& self, CallArgs& args, bool start, const char* name)
   }
   return Value::boolean(false);
 }
-Value str_startswith(Interpreter&, const Value& s, CallArgs& a) { return str_affix(s, a, true, "startswith"); }
-Value str_endswith(Interpreter&, const Value& s, CallArgs& a) { return str_affix(s, a, false, "endswith"); }
+Value str_startswith(Interpreter&, const Value& s, CallArgs& a) {
+  return str_affix(s, a, true, "startswith");
+}
+Value str_endswith(Interpreter&, const Value& s, CallArgs& a) {
+  return str_affix(s, a, false, "endswith");
+}
 
 Value no_args(const char* name, CallArgs& args) {
   bind_args(name, args, {});
   return Value();
 }
-Value str_upper(Interpreter&, const Value& s, CallArgs& a) { no_args("upper", a); return Value::string(py::upper(s.str())); }
-Value str_lower(Interpreter&, const Value& s, CallArgs& a) { no_args("lower", a); return Value::string(py::lower(s.str())); }
-Value str_title(Interpreter&, const Value& s, CallArgs& a) { no_args("title", a); return Value::string(py::title(s.str())); }
+Value str_upper(Interpreter&, const Value& s, CallArgs& a) {
+  no_args("upper", a);
+  return Value::string(py::upper(s.str()));
+}
+Value str_lower(Interpreter&, const Value& s, CallArgs& a) {
+  no_args("lower", a);
+  return Value::string(py::lower(s.str()));
+}
+Value str_title(Interpreter&, const Value& s, CallArgs& a) {
+  no_args("title", a);
+  return Value::string(py::title(s.str()));
+}
 Value str_capitalize(Interpreter&, const Value& s, CallArgs& a) {
   no_args("capitalize", a);
   return Value::string(py::capitalize(s.str()));
@@ -115,8 +138,10 @@ Value str_format(Interpreter& in, const Value& self, CallArgs& args) {
   for (size_t i = 0; i < f.size(); ++i) {
     char c = f[i];
     if (c == '}') {
-      if (i + 1 < f.size() && f[i + 1] == '}') ++i;
-      else runtime_error("single '}}' encountered in format string");
+      if (i + 1 < f.size() && f[i + 1] == '}')
+        ++i;
+      else
+        runtime_error("single '}}' encountered in format string");
       out.push_back('}');
       continue;
     }
@@ -172,9 +197,15 @@ Value str_find_impl(const Value& self, CallArgs& args, bool right, bool count) {
   if (p == std::string::npos) return Value::integer(-1);
   return Value::integer(static_cast<int64_t>(py::length(std::string_view(s).substr(0, p))));
 }
-Value str_find(Interpreter&, const Value& s, CallArgs& a) { return str_find_impl(s, a, false, false); }
-Value str_rfind(Interpreter&, const Value& s, CallArgs& a) { return str_find_impl(s, a, true, false); }
-Value str_count(Interpreter&, const Value& s, CallArgs& a) { return str_find_impl(s, a, false, true); }
+Value str_find(Interpreter&, const Value& s, CallArgs& a) {
+  return str_find_impl(s, a, false, false);
+}
+Value str_rfind(Interpreter&, const Value& s, CallArgs& a) {
+  return str_find_impl(s, a, true, false);
+}
+Value str_count(Interpreter&, const Value& s, CallArgs& a) {
+  return str_find_impl(s, a, false, true);
+}
 
 Value str_join(Interpreter& in, const Value& self, CallArgs& args) {
   auto a = bind_args("join", args, {"iterable"});
@@ -182,7 +213,8 @@ Value str_join(Interpreter& in, const Value& self, CallArgs& args) {
   std::string out;
   bool first = true;
   for (const auto& v : iterate(*a[0])) {
-    if (!v.is_string()) runtime_error("sequence item: expected str instance, {} found", v.type_name());
+    if (!v.is_string())
+      runtime_error("sequence item: expected str instance, {} found", v.type_name());
     if (!first) out += self.str();
     out += v.str();
     first = false;
@@ -202,7 +234,9 @@ Value str_is(Interpreter&, const Value& self, CallArgs& args) {
   return Value::boolean(true);
 }
 bool digit_cp(char32_t c) { return c >= '0' && c <= '9'; }
-bool alpha_cp(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c > 0x7f && py::is_cased(c)); }
+bool alpha_cp(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c > 0x7f && py::is_cased(c));
+}
 bool alnum_cp(char32_t c) { return digit_cp(c) || alpha_cp(c); }
 bool space_cp(char32_t c) { return py::is_space(c); }
 
@@ -218,8 +252,14 @@ Value str_case_is(const Value& self, bool upper) {
   }
   return Value::boolean(any_cased);
 }
-Value str_isupper(Interpreter&, const Value& s, CallArgs& a) { no_args("isupper", a); return str_case_is(s, true); }
-Value str_islower(Interpreter&, const Value& s, CallArgs& a) { no_args("islower", a); return str_case_is(s, false); }
+Value str_isupper(Interpreter&, const Value& s, CallArgs& a) {
+  no_args("isupper", a);
+  return str_case_is(s, true);
+}
+Value str_islower(Interpreter&, const Value& s, CallArgs& a) {
+  no_args("islower", a);
+  return str_case_is(s, false);
+}
 
 Value str_removeaffix(const Value& self, CallArgs& args, bool prefix) {
   auto a = bind_args(prefix ? "removeprefix" : "removesuffix", args, {"affix"});
@@ -232,8 +272,12 @@ Value str_removeaffix(const Value& self, CallArgs& args, bool prefix) {
   }
   return self;
 }
-Value str_removeprefix(Interpreter&, const Value& s, CallArgs& a) { return str_removeaffix(s, a, true); }
-Value str_removesuffix(Interpreter&, const Value& s, CallArgs& a) { return str_removeaffix(s, a, false); }
+Value str_removeprefix(Interpreter&, const Value& s, CallArgs& a) {
+  return str_removeaffix(s, a, true);
+}
+Value str_removesuffix(Interpreter&, const Value& s, CallArgs& a) {
+  return str_removeaffix(s, a, false);
+}
 
 Value dict_get(Interpreter&, const Value& self, CallArgs& args) {
   auto a = bind_args("get", args, {"key", "default"});
@@ -246,8 +290,7 @@ Value dict_items(Interpreter& in, const Value& self, CallArgs& args) {
   no_args("items", args);
   in.charge(self.dict_obj().items.size());
   std::vector<Value> out;
-  for (const auto& [k, v] : self.dict_obj().items)
-    out.push_back(Value::list({k, v}, true));
+  for (const auto& [k, v] : self.dict_obj().items) out.push_back(Value::list({k, v}, true));
   return Value::list(std::move(out));
 }
 
@@ -297,35 +340,53 @@ struct Entry {
 };
 
 constexpr Entry kStrMethods[] = {
-    {"strip", str_strip}, {"lstrip", str_lstrip}, {"rstrip", str_rstrip},
-    {"split", str_split}, {"rsplit", str_rsplit}, {"splitlines", str_splitlines},
-    {"startswith", str_startswith}, {"endswith", str_endswith}, {"upper", str_upper},
-    {"lower", str_lower}, {"title", str_title}, {"capitalize", str_capitalize},
-    {"replace", str_replace}, {"format", str_format}, {"find", str_find}, {"rfind", str_rfind},
-    {"count", str_count}, {"join", str_join}, {"isdigit", str_is<digit_cp>},
-    {"isalpha", str_is<alpha_cp>}, {"isalnum", str_is<alnum_cp>}, {"isspace", str_is<space_cp>},
-    {"isupper", str_isupper}, {"islower", str_islower}, {"removeprefix", str_removeprefix},
+    {"strip", str_strip},
+    {"lstrip", str_lstrip},
+    {"rstrip", str_rstrip},
+    {"split", str_split},
+    {"rsplit", str_rsplit},
+    {"splitlines", str_splitlines},
+    {"startswith", str_startswith},
+    {"endswith", str_endswith},
+    {"upper", str_upper},
+    {"lower", str_lower},
+    {"title", str_title},
+    {"capitalize", str_capitalize},
+    {"replace", str_replace},
+    {"format", str_format},
+    {"find", str_find},
+    {"rfind", str_rfind},
+    {"count", str_count},
+    {"join", str_join},
+    {"isdigit", str_is<digit_cp>},
+    {"isalpha", str_is<alpha_cp>},
+    {"isalnum", str_is<alnum_cp>},
+    {"isspace", str_is<space_cp>},
+    {"isupper", str_isupper},
+    {"islower", str_islower},
+    {"removeprefix", str_removeprefix},
     {"removesuffix", str_removesuffix},
 };
 constexpr Entry kDictMethods[] = {
-    {"get", dict_get}, {"items", dict_items}, {"keys", dict_keys}, {"values", dict_values},
-    {"copy", dict_copy},
+    {"get", dict_get},       {"items", dict_items}, {"keys", dict_keys},
+    {"values", dict_values}, {"copy", dict_copy},
 };
 constexpr Entry kListMethods[] = {
-    {"count", list_count}, {"index", list_index}, {"copy", list_copy},
+    {"count", list_count},
+    {"index", list_index},
+    {"copy", list_copy},
 };
 constexpr std::string_view kDictMutators[] = {"pop", "popitem", "setdefault", "update", "clear"};
-constexpr std::string_view kListMutators[] = {"append", "extend", "insert", "pop", "remove",
-                                              "reverse", "sort", "clear"};
+constexpr std::string_view kListMutators[] = {"append", "extend",  "insert", "pop",
+                                              "remove", "reverse", "sort",   "clear"};
 
 template <size_t N>
 std::optional<Value> lookup_in(const Entry (&table)[N], const Value& obj, const std::string& name) {
   for (const auto& e : table) {
     if (e.name != name) continue;
     Method fn = e.fn;
-    return Value::function(name, [obj, fn](Interpreter& in, CallArgs& args) {
-      return fn(in, obj, args);
-    });
+    return Value::function(
+        name, [obj, fn](Interpreter& in, CallArgs& args) { return fn(in, obj, args); });
   }
   return std::nullopt;
 }

@@ -32,7 +32,8 @@ std::vector<std::optional<Value>> bind_args(std::string_view what, CallArgs& arg
       if (n == name) break;
       ++i;
     }
-    if (i == names.size()) runtime_error("{}() got an unexpected keyword argument '{}'", what, name);
+    if (i == names.size())
+      runtime_error("{}() got an unexpected keyword argument '{}'", what, name);
     if (out[i]) runtime_error("{}() got multiple values for argument '{}'", what, name);
     out[i] = v;
   }
@@ -59,8 +60,8 @@ double floor_mod(double a, double b) {
 
 // printf-style `str % args`, for %s %r %d %i %f %%.
 std::string percent_format(Interpreter& in, const std::string& fmt, const Value& args) {
-  std::vector<Value> values = args.is_list() && args.is_tuple() ? args.items()
-                                                                 : std::vector<Value>{args};
+  std::vector<Value> values =
+      args.is_list() && args.is_tuple() ? args.items() : std::vector<Value>{args};
   std::string out;
   size_t next = 0;
   for (size_t i = 0; i < fmt.size(); ++i) {
@@ -77,8 +78,12 @@ std::string percent_format(Interpreter& in, const std::string& fmt, const Value&
     if (next >= values.size()) runtime_error("not enough arguments for format string");
     const Value& v = values[next++];
     switch (c) {
-      case 's': out += to_str(v); break;
-      case 'r': out += to_repr(v); break;
+      case 's':
+        out += to_str(v);
+        break;
+      case 'r':
+        out += to_repr(v);
+        break;
       case 'd':
       case 'i':
         if (!v.is_number()) runtime_error("%{} format: a real number is required", c);
@@ -91,7 +96,8 @@ std::string percent_format(Interpreter& in, const std::string& fmt, const Value&
         out += buf;
         break;
       }
-      default: runtime_error("unsupported format character '{}'", std::string(1, c));
+      default:
+        runtime_error("unsupported format character '{}'", std::string(1, c));
     }
     in.check_value_bytes(out.size());
   }
@@ -149,7 +155,8 @@ Value binary_op(Interpreter& in, const std::string& op, const Value& a, const Va
     if ((seq->is_string() || seq->is_sequence()) && (count->is_int() || count->is_bool())) {
       int64_t n = std::max<int64_t>(0, count->as_int());
       uint64_t unit = seq->is_string() ? seq->str().size() : seq->items().size() * 16;
-      if (unit > 0 && static_cast<uint64_t>(n) > (UINT64_MAX / unit)) limit_error("value too large");
+      if (unit > 0 && static_cast<uint64_t>(n) > (UINT64_MAX / unit))
+        limit_error("value too large");
       in.check_value_bytes(unit * static_cast<uint64_t>(n));
       in.charge_bytes(unit * static_cast<uint64_t>(n));
       if (seq->is_string()) {
@@ -207,7 +214,8 @@ Value binary_op(Interpreter& in, const std::string& op, const Value& a, const Va
 
 bool contains(const Value& container, const Value& item) {
   switch (container.type()) {
-    case Value::Type::kUndefined: return false;
+    case Value::Type::kUndefined:
+      return false;
     case Value::Type::kString:
       if (!item.is_string())
         runtime_error("'in <string>' requires string as left operand, not {}", item.type_name());
@@ -220,7 +228,8 @@ bool contains(const Value& container, const Value& item) {
       if (container.dict_obj().kind == DictKind::kDict)
         return is_hashable(item) && container.dict_obj().find(item) != nullptr;
       break;
-    default: break;
+    default:
+      break;
   }
   runtime_error("argument of type '{}' is not iterable", container.type_name());
 }
@@ -259,8 +268,7 @@ Value get_item(Interpreter& in, const Value& obj, const Value& key) {
   if (obj.is_undefined()) undefined_error(obj);
   bool int_key = key.is_int() || key.is_bool();
   size_t idx = 0;
-  if (obj.is_generator())
-    return Value::undefined("'generator' object is not subscriptable");
+  if (obj.is_generator()) return Value::undefined("'generator' object is not subscriptable");
   if (obj.is_list() && int_key) {
     if (index_of(key.as_int(), obj.items().size(), &idx)) return obj.items()[idx];
     return Value::undefined(owner_name(obj) + " has no element " + std::to_string(key.as_int()));

@@ -54,12 +54,23 @@ class Parser {
     const Token& t = cur();
     std::string got;
     switch (t.type) {
-      case TokenType::kEof: got = "end of template"; break;
-      case TokenType::kBlockEnd: got = "end of statement block"; break;
-      case TokenType::kVarEnd: got = "end of print statement"; break;
-      case TokenType::kText: got = "template text"; break;
-      case TokenType::kString: got = "string literal"; break;
-      default: got = "'" + t.text + "'";
+      case TokenType::kEof:
+        got = "end of template";
+        break;
+      case TokenType::kBlockEnd:
+        got = "end of statement block";
+        break;
+      case TokenType::kVarEnd:
+        got = "end of print statement";
+        break;
+      case TokenType::kText:
+        got = "template text";
+        break;
+      case TokenType::kString:
+        got = "string literal";
+        break;
+      default:
+        got = "'" + t.text + "'";
     }
     syntax_error(t.pos, "expected {}, got {}", wanted, got);
   }
@@ -115,7 +126,8 @@ class Parser {
           if (ends.size() != 0)
             syntax_error(t.pos, "unexpected end of template, expected '{}'", *(ends.end() - 1));
           return body;
-        default: unexpected("a statement");
+        default:
+          unexpected("a statement");
       }
     }
   }
@@ -280,8 +292,8 @@ class Parser {
     auto t = make_expr(ExprKind::kTuple, pos);
     t->children.push_back(std::move(first));
     while (accept_op(",")) {
-      if (cur().type == TokenType::kBlockEnd || cur().type == TokenType::kVarEnd ||
-          is_name("if") || is_op(")"))
+      if (cur().type == TokenType::kBlockEnd || cur().type == TokenType::kVarEnd || is_name("if") ||
+          is_op(")"))
         break;
       t->children.push_back(parse_expression(with_condexpr && !for_iter));
     }
@@ -506,7 +518,8 @@ class Parser {
           return e;
         }
         break;
-      default: break;
+      default:
+        break;
     }
     unexpected("an expression");
   }
@@ -577,7 +590,8 @@ class Parser {
     expect_op("(");
     std::vector<Arg> args;
     while (!is_op(")")) {
-      if (is_op("*") || is_op("**")) syntax_error(cur().pos, "*args and **kwargs are not supported");
+      if (is_op("*") || is_op("**"))
+        syntax_error(cur().pos, "*args and **kwargs are not supported");
       Arg a;
       if (cur().type == TokenType::kName && peek().type == TokenType::kOperator &&
           peek().text == "=") {

@@ -33,11 +33,10 @@ std::string strip(std::string_view s, const std::optional<std::string>& chars, b
 std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
                                int64_t maxsplit, bool from_right = false);
 std::vector<std::string> splitlines(std::string_view s, bool keepends = false);
-std::string replace(std::string_view s, std::string_view old, std::string_view with,
-                    int64_t count);
+std::string replace(std::string_view s, std::string_view old, std::string_view with, int64_t count);
 
-std::string repr(std::string_view s);          // repr(str), quotes included
-std::string float_repr(double d);              // repr(float)
-std::string html_escape(std::string_view s);   // markupsafe.escape
+std::string repr(std::string_view s);         // repr(str), quotes included
+std::string float_repr(double d);             // repr(float)
+std::string html_escape(std::string_view s);  // markupsafe.escape
 
 }  // namespace yak::chat_template::py

@@ -22,18 +22,40 @@ const Value& one_arg(const char* name, CallArgs& args) {
   return args.positional[0];
 }
 
-bool t_defined(Interpreter&, const Value& v, CallArgs& a) { return no_args("defined", a) && !v.is_undefined(); }
-bool t_undefined(Interpreter&, const Value& v, CallArgs& a) { return no_args("undefined", a) && v.is_undefined(); }
+bool t_defined(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("defined", a) && !v.is_undefined();
+}
+bool t_undefined(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("undefined", a) && v.is_undefined();
+}
 bool t_none(Interpreter&, const Value& v, CallArgs& a) { return no_args("none", a) && v.is_none(); }
-bool t_boolean(Interpreter&, const Value& v, CallArgs& a) { return no_args("boolean", a) && v.is_bool(); }
-bool t_true(Interpreter&, const Value& v, CallArgs& a) { return no_args("true", a) && v.is_bool() && v.as_bool(); }
-bool t_false(Interpreter&, const Value& v, CallArgs& a) { return no_args("false", a) && v.is_bool() && !v.as_bool(); }
-bool t_integer(Interpreter&, const Value& v, CallArgs& a) { return no_args("integer", a) && v.is_int(); }
-bool t_float(Interpreter&, const Value& v, CallArgs& a) { return no_args("float", a) && v.is_float(); }
-bool t_number(Interpreter&, const Value& v, CallArgs& a) { return no_args("number", a) && v.is_number(); }
-bool t_string(Interpreter&, const Value& v, CallArgs& a) { return no_args("string", a) && v.is_string(); }
-bool t_mapping(Interpreter&, const Value& v, CallArgs& a) { return no_args("mapping", a) && v.is_mapping(); }
-bool t_callable(Interpreter&, const Value& v, CallArgs& a) { return no_args("callable", a) && v.is_function(); }
+bool t_boolean(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("boolean", a) && v.is_bool();
+}
+bool t_true(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("true", a) && v.is_bool() && v.as_bool();
+}
+bool t_false(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("false", a) && v.is_bool() && !v.as_bool();
+}
+bool t_integer(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("integer", a) && v.is_int();
+}
+bool t_float(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("float", a) && v.is_float();
+}
+bool t_number(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("number", a) && v.is_number();
+}
+bool t_string(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("string", a) && v.is_string();
+}
+bool t_mapping(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("mapping", a) && v.is_mapping();
+}
+bool t_callable(Interpreter&, const Value& v, CallArgs& a) {
+  return no_args("callable", a) && v.is_function();
+}
 bool t_escaped(Interpreter&, const Value&, CallArgs& a) { return !no_args("escaped", a); }
 
 // Undefined counts as iterable and as a sequence: jinja2's Undefined has __iter__,
@@ -93,15 +115,43 @@ struct Entry {
 };
 
 constexpr Entry kTests[] = {
-    {"boolean", t_boolean}, {"callable", t_callable}, {"defined", t_defined},
-    {"divisibleby", t_divisibleby}, {"eq", t_eq}, {"equalto", t_eq}, {"==", t_eq},
-    {"escaped", t_escaped}, {"even", t_even}, {"false", t_false}, {"float", t_float},
-    {"ge", t_ge}, {">=", t_ge}, {"gt", t_gt}, {"greaterthan", t_gt}, {">", t_gt},
-    {"in", t_in}, {"integer", t_integer}, {"iterable", t_iterable}, {"le", t_le},
-    {"<=", t_le}, {"lower", t_lower}, {"lt", t_lt}, {"lessthan", t_lt}, {"<", t_lt},
-    {"mapping", t_mapping}, {"ne", t_ne}, {"!=", t_ne}, {"none", t_none},
-    {"number", t_number}, {"odd", t_odd}, {"sameas", t_sameas}, {"sequence", t_sequence},
-    {"string", t_string}, {"true", t_true}, {"undefined", t_undefined}, {"upper", t_upper},
+    {"boolean", t_boolean},
+    {"callable", t_callable},
+    {"defined", t_defined},
+    {"divisibleby", t_divisibleby},
+    {"eq", t_eq},
+    {"equalto", t_eq},
+    {"==", t_eq},
+    {"escaped", t_escaped},
+    {"even", t_even},
+    {"false", t_false},
+    {"float", t_float},
+    {"ge", t_ge},
+    {">=", t_ge},
+    {"gt", t_gt},
+    {"greaterthan", t_gt},
+    {">", t_gt},
+    {"in", t_in},
+    {"integer", t_integer},
+    {"iterable", t_iterable},
+    {"le", t_le},
+    {"<=", t_le},
+    {"lower", t_lower},
+    {"lt", t_lt},
+    {"lessthan", t_lt},
+    {"<", t_lt},
+    {"mapping", t_mapping},
+    {"ne", t_ne},
+    {"!=", t_ne},
+    {"none", t_none},
+    {"number", t_number},
+    {"odd", t_odd},
+    {"sameas", t_sameas},
+    {"sequence", t_sequence},
+    {"string", t_string},
+    {"true", t_true},
+    {"undefined", t_undefined},
+    {"upper", t_upper},
 };
 
 Value g_raise_exception(Interpreter&, CallArgs& args) {
@@ -130,7 +180,8 @@ Value g_range(Interpreter& in, CallArgs& args) {
     runtime_error("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
   in.charge(static_cast<uint64_t>(count));
   std::vector<Value> items;
-  for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) items.push_back(Value::integer(start + i * step));
+  for (int64_t i = 0; i < static_cast<int64_t>(count); ++i)
+    items.push_back(Value::integer(start + i * step));
   return Value::list(std::move(items));
 }
 
@@ -159,8 +210,10 @@ Value g_namespace(Interpreter& in, CallArgs& args) {
   fill_dict(ns.mutable_dict(), args, "namespace");
   for (const auto& kv : ns.dict_obj().items)
     if (kv.first.is_string() && !kv.first.str().empty() && kv.first.str()[0] == '_')
-      runtime_error("chat templates cannot store underscore-prefixed attributes on a namespace, "
-                    "but got '{}'", kv.first.str());
+      runtime_error(
+          "chat templates cannot store underscore-prefixed attributes on a namespace, "
+          "but got '{}'",
+          kv.first.str());
   return ns;
 }
 

@@ -28,7 +28,9 @@ const Value* DictObj::find(const Value& key) const {
   return nullptr;
 }
 
-void DictObj::set(const std::string& key, Value value) { set(Value::string(key), std::move(value)); }
+void DictObj::set(const std::string& key, Value value) {
+  set(Value::string(key), std::move(value));
+}
 
 void DictObj::set(const Value& key, Value value) {
   for (auto& [k, v] : items) {
@@ -130,16 +132,21 @@ Value Value::function(std::string name, NativeFn fn) {
 Value Value::from_json(const nlohmann::ordered_json& j, int depth) {
   check_depth(depth);
   switch (j.type()) {
-    case nlohmann::ordered_json::value_t::null: return none();
-    case nlohmann::ordered_json::value_t::boolean: return boolean(j.get<bool>());
-    case nlohmann::ordered_json::value_t::number_integer: return integer(j.get<int64_t>());
+    case nlohmann::ordered_json::value_t::null:
+      return none();
+    case nlohmann::ordered_json::value_t::boolean:
+      return boolean(j.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer:
+      return integer(j.get<int64_t>());
     case nlohmann::ordered_json::value_t::number_unsigned: {
       uint64_t u = j.get<uint64_t>();
       if (u > static_cast<uint64_t>(INT64_MAX)) return number(static_cast<double>(u));
       return integer(static_cast<int64_t>(u));
     }
-    case nlohmann::ordered_json::value_t::number_float: return number(j.get<double>());
-    case nlohmann::ordered_json::value_t::string: return string(j.get<std::string>());
+    case nlohmann::ordered_json::value_t::number_float:
+      return number(j.get<double>());
+    case nlohmann::ordered_json::value_t::string:
+      return string(j.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       std::vector<Value> items;
       items.reserve(j.size());
@@ -153,7 +160,8 @@ Value Value::from_json(const nlohmann::ordered_json& j, int depth) {
         d->items.emplace_back(string(k), from_json(e, depth + 1));
       return dict(std::move(d));
     }
-    default: return none();  // binary / discarded: nothing a template can use
+    default:
+      return none();  // binary / discarded: nothing a template can use
   }
 }
 
@@ -162,52 +170,78 @@ const std::string& Value::undefined_hint() const { return str_ ? *str_ : kEmpty;
 bool Value::truthy() const {
   switch (type_) {
     case Type::kUndefined:
-    case Type::kNone: return false;
-    case Type::kBool: return b_;
-    case Type::kInt: return i_ != 0;
-    case Type::kFloat: return f_ != 0;
-    case Type::kString: return !str_->empty();
-    case Type::kList: return list_->generator || !list_->items.empty();
-    case Type::kDict: return dict_->kind != DictKind::kDict || !dict_->items.empty();
-    case Type::kFunction: return true;
+    case Type::kNone:
+      return false;
+    case Type::kBool:
+      return b_;
+    case Type::kInt:
+      return i_ != 0;
+    case Type::kFloat:
+      return f_ != 0;
+    case Type::kString:
+      return !str_->empty();
+    case Type::kList:
+      return list_->generator || !list_->items.empty();
+    case Type::kDict:
+      return dict_->kind != DictKind::kDict || !dict_->items.empty();
+    case Type::kFunction:
+      return true;
   }
   return false;
 }
 
 std::string Value::type_name() const {
   switch (type_) {
-    case Type::kUndefined: return "Undefined";
-    case Type::kNone: return "NoneType";
-    case Type::kBool: return "bool";
-    case Type::kInt: return "int";
-    case Type::kFloat: return "float";
-    case Type::kString: return "str";
-    case Type::kList: return list_->generator ? "generator" : list_->tuple ? "tuple" : "list";
+    case Type::kUndefined:
+      return "Undefined";
+    case Type::kNone:
+      return "NoneType";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt:
+      return "int";
+    case Type::kFloat:
+      return "float";
+    case Type::kString:
+      return "str";
+    case Type::kList:
+      return list_->generator ? "generator" : list_->tuple ? "tuple" : "list";
     case Type::kDict:
-      return dict_->kind == DictKind::kDict ? "dict"
-             : dict_->kind == DictKind::kNamespace ? "Namespace" : "LoopContext";
-    case Type::kFunction: return "function";
+      return dict_->kind == DictKind::kDict        ? "dict"
+             : dict_->kind == DictKind::kNamespace ? "Namespace"
+                                                   : "LoopContext";
+    case Type::kFunction:
+      return "function";
   }
   return "object";
 }
 
 std::string to_str(const Value& v, int depth) {
   switch (v.type()) {
-    case Value::Type::kUndefined: return "";
-    case Value::Type::kString: return v.str();
-    default: return to_repr(v, depth);
+    case Value::Type::kUndefined:
+      return "";
+    case Value::Type::kString:
+      return v.str();
+    default:
+      return to_repr(v, depth);
   }
 }
 
 std::string to_repr(const Value& v, int depth) {
   check_depth(depth);
   switch (v.type()) {
-    case Value::Type::kUndefined: return "Undefined";
-    case Value::Type::kNone: return "None";
-    case Value::Type::kBool: return v.as_bool() ? "True" : "False";
-    case Value::Type::kInt: return std::to_string(v.as_int());
-    case Value::Type::kFloat: return py::float_repr(v.as_double());
-    case Value::Type::kString: return py::repr(v.str());
+    case Value::Type::kUndefined:
+      return "Undefined";
+    case Value::Type::kNone:
+      return "None";
+    case Value::Type::kBool:
+      return v.as_bool() ? "True" : "False";
+    case Value::Type::kInt:
+      return std::to_string(v.as_int());
+    case Value::Type::kFloat:
+      return py::float_repr(v.as_double());
+    case Value::Type::kString:
+      return py::repr(v.str());
     case Value::Type::kList: {
       if (v.is_generator()) return "<generator object>";
       std::string out = v.is_tuple() ? "(" : "[";
@@ -231,7 +265,8 @@ std::string to_repr(const Value& v, int depth) {
       if (d.kind == DictKind::kLoop) return "<LoopContext>";
       return out;
     }
-    case Value::Type::kFunction: return "<function " + v.function_obj().name + ">";
+    case Value::Type::kFunction:
+      return "<function " + v.function_obj().name + ">";
   }
   return "";
 }
@@ -245,8 +280,10 @@ bool equals(const Value& a, const Value& b, int depth) {
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case Value::Type::kUndefined:
-    case Value::Type::kNone: return true;
-    case Value::Type::kString: return a.str() == b.str();
+    case Value::Type::kNone:
+      return true;
+    case Value::Type::kString:
+      return a.str() == b.str();
     case Value::Type::kList: {
       if (a.is_generator() || b.is_generator()) return &a.items() == &b.items();
       if (a.is_tuple() != b.is_tuple() || a.items().size() != b.items().size()) return false;
@@ -265,8 +302,10 @@ bool equals(const Value& a, const Value& b, int depth) {
       }
       return true;
     }
-    case Value::Type::kFunction: return &a.function_obj() == &b.function_obj();
-    default: return false;
+    case Value::Type::kFunction:
+      return &a.function_obj() == &b.function_obj();
+    default:
+      return false;
   }
 }
 
@@ -291,8 +330,10 @@ bool less_than(const Value& a, const Value& b, int depth) {
 
 std::vector<Value> iterate(const Value& v) {
   switch (v.type()) {
-    case Value::Type::kUndefined: return {};
-    case Value::Type::kList: return v.items();
+    case Value::Type::kUndefined:
+      return {};
+    case Value::Type::kList:
+      return v.items();
     case Value::Type::kString: {
       std::vector<Value> out;
       for (char32_t c : py::decode(v.str())) {
@@ -310,7 +351,8 @@ std::vector<Value> iterate(const Value& v) {
         return out;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   runtime_error("'{}' object is not iterable", v.type_name());
 }

@@ -3,11 +3,10 @@
 // reference as in Python; only namespaces are ever mutated (the sandbox is immutable).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,8 +49,17 @@ struct FunctionObj {
 
 class Value {
  public:
-  enum class Type : uint8_t { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict,
-                              kFunction };
+  enum class Type : uint8_t {
+    kUndefined,
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kList,
+    kDict,
+    kFunction
+  };
 
   Value() = default;  // undefined, with no hint
   static Value undefined(std::string hint);

@@ -1,11 +1,12 @@
 // The interpreter piece by piece: whitespace control, expressions, filters, tests,
 // methods, scoping, Undefined, the sandbox and its limits, and error positions.
 // Expected values are what jinja2 3.1 renders under transformers' settings.
+#include "yak/chat_template.h"
+
 #include <gtest/gtest.h>
 
 #include "format/gguf_file.h"
 #include "unit/test_paths.h"
-#include "yak/chat_template.h"
 
 namespace {
 
@@ -85,7 +86,8 @@ TEST(ChatTemplateFilters, Strings) {
 }
 
 TEST(ChatTemplateFilters, ToJson) {
-  const char* ctx = R"({"t": {"name": "f", "args": {"x": [1, 2.5, true, null]}, "u": "北京\n\"q\""}})";
+  const char* ctx =
+      R"({"t": {"name": "f", "args": {"x": [1, 2.5, true, null]}, "u": "北京\n\"q\""}})";
   EXPECT_EQ(render("{{ t|tojson }}", ctx),
             R"({"name": "f", "args": {"x": [1, 2.5, true, null]}, "u": "北京\n\"q\""})");
   EXPECT_EQ(render("{{ t.args|tojson(indent=2) }}", ctx),
@@ -106,8 +108,7 @@ TEST(ChatTemplateFilters, Sequences) {
             "['b']");
   EXPECT_EQ(render("{{ m|map(attribute='c', default='-')|join }}", ctx), "ab-");
   EXPECT_EQ(render("{{ m|selectattr('c', 'defined')|list|length }}", ctx), "2");
-  EXPECT_EQ(render("{{ [3, 1, 2]|sort }} {{ [3, 1, 2]|sort(reverse=true)|first }}"),
-            "[1, 2, 3] 3");
+  EXPECT_EQ(render("{{ [3, 1, 2]|sort }} {{ [3, 1, 2]|sort(reverse=true)|first }}"), "[1, 2, 3] 3");
   EXPECT_EQ(render("{{ ['b', 'A', 'a']|unique|list }} {{ [1, 2]|last }} {{ [1, 2]|first }}"),
             "['b', 'A'] 2 1");
   EXPECT_EQ(render("{% for k, v in {'b': 1, 'A': 2}|dictsort %}{{ k }}={{ v }};{% endfor %}"),
@@ -139,9 +140,9 @@ TEST(ChatTemplateTests, IsTests) {
             "TrueTrueTrueTrue");
   EXPECT_EQ(render("{{ q is defined }}{{ q is undefined }}{{ n is not none }}", ctx),
             "FalseTrueFalse");
-  EXPECT_EQ(render("{{ i is divisibleby 3 }}{{ i is odd }}{{ s is equalto 'x' }}{{ i is eq 3 }}",
-                   ctx),
-            "TrueTrueTrueTrue");
+  EXPECT_EQ(
+      render("{{ i is divisibleby 3 }}{{ i is odd }}{{ s is equalto 'x' }}{{ i is eq 3 }}", ctx),
+      "TrueTrueTrueTrue");
   EXPECT_EQ(render("{{ true is boolean }}{{ false is false }}{{ 'AB' is upper }}", ctx),
             "TrueTrueTrue");
 }
@@ -157,8 +158,9 @@ TEST(ChatTemplateMethods, StringAndDict) {
   EXPECT_EQ(render("{{ 'hello there'.title() }} {{ 'aaa'.replace('a', 'b', 2) }}"),
             "Hello There bba");
   const char* ctx = R"({"d": {"k": "v", "items": "shadowed"}})";
-  EXPECT_EQ(render("{{ d.get('k') }} {{ d.get('z') }} {{ d.get('z', 5) }} {{ d.keys()|list }}", ctx),
-            "v None 5 ['k', 'items']");
+  EXPECT_EQ(
+      render("{{ d.get('k') }} {{ d.get('z') }} {{ d.get('z', 5) }} {{ d.keys()|list }}", ctx),
+      "v None 5 ['k', 'items']");
   EXPECT_EQ(render("{% for k, v in d.items() %}{{ k }}:{{ v }} {% endfor %}", ctx),
             "k:v items:shadowed ");
   EXPECT_EQ(render("{{ d['items'] }} {{ d.values()|list }}", ctx), "shadowed ['v', 'shadowed']");
@@ -204,7 +206,8 @@ TEST(ChatTemplateStatements, Macros) {
   EXPECT_EQ(render("{% macro m(a) %}{{ a is defined }}{{ varargs }}{{ kwargs }}{% endmacro %}"
                    "{{ m() }} {{ m(1, 2, z=3) }}"),
             "False(){} True(2,){'z': 3}");
-  EXPECT_EQ(render("{% set g = 'global' %}{% macro m() %}{{ g }}{% endmacro %}{{ m() }}"), "global");
+  EXPECT_EQ(render("{% set g = 'global' %}{% macro m() %}{{ g }}{% endmacro %}{{ m() }}"),
+            "global");
   EXPECT_EQ(render("{% macro f(n) %}{% if n > 0 %}{{ n }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
                    "{{ f(3) }}"),
             "321");
@@ -223,7 +226,8 @@ TEST(ChatTemplateUndefined, BehavesLikeJinjaDefaultUndefined) {
   EXPECT_EQ(render_error("{{ 'a' + 1 }}", ctx).detail(),
             "can only concatenate str (not \"int\") to str");
   EXPECT_EQ(render_error("{{ 1 / 0 }}", ctx).kind(), Kind::kRuntime);
-  EXPECT_EQ(render_error("{{ x|no_such_filter }}", ctx).detail(), "no filter named 'no_such_filter'");
+  EXPECT_EQ(render_error("{{ x|no_such_filter }}", ctx).detail(),
+            "no filter named 'no_such_filter'");
   // Unknown filters fail only when reached, as in jinja2 3.x.
   EXPECT_EQ(render("{% if false %}{{ x|no_such_filter }}{% endif %}ok", ctx), "ok");
 }
@@ -289,8 +293,9 @@ TEST(ChatTemplateErrors, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(render_error("{% endif %}").kind(), Kind::kSyntax);
   EXPECT_EQ(render_error("{% break %}").kind(), Kind::kSyntax);
   EXPECT_EQ(render_error("{{ x y }}").kind(), Kind::kSyntax);
-  EXPECT_EQ(render_error("{{ " + std::string(500, '(') + "1" + std::string(500, ')') + " }}").kind(),
-            Kind::kSyntax);
+  EXPECT_EQ(
+      render_error("{{ " + std::string(500, '(') + "1" + std::string(500, ')') + " }}").kind(),
+      Kind::kSyntax);
   EXPECT_EQ(render_error("{{ " + std::string(5000, '-') + "1 }}").kind(), Kind::kSyntax);
 }
 
@@ -324,8 +329,9 @@ TEST(ChatTemplateApply, ContextMatchesTransformers) {
   EXPECT_TRUE(ctx["tools"].is_null());
   EXPECT_TRUE(ctx["documents"].is_null());
   EXPECT_FALSE(ctx["messages"][0].contains("name"));  // None-valued keys are dropped
-  EXPECT_EQ(ctx["messages"][1].dump(),
-            R"({"thinking":"because","role":"assistant","content":"ok","reasoning_content":"because"})");
+  EXPECT_EQ(
+      ctx["messages"][1].dump(),
+      R"({"thinking":"because","role":"assistant","content":"ok","reasoning_content":"because"})");
   EXPECT_EQ(yak::apply_chat_template("{{ tools is none }}{{ messages|length }}{{ bos_token }}",
                                      messages, false, "<s>", "</s>"),
             "True2<s>");
