@@ -35,6 +35,9 @@ ChatTemplate ChatTemplate::parse(std::string_view source) {
 
 std::string ChatTemplate::render(const nlohmann::ordered_json& context,
                                  const RenderOptions& options) const {
+  if (!template_)
+    throw ChatTemplateError(ChatTemplateError::Kind::kRuntime, 1, 1,
+                            "render called on a ChatTemplate that was never parsed");
   if (!context.is_object() && !context.is_null())
     throw ChatTemplateError(ChatTemplateError::Kind::kRuntime, 1, 1,
                             "the render context must be a JSON object");

@@ -309,6 +309,11 @@ TEST(ChatTemplateErrors, RuntimeErrorsNamePosition) {
   EXPECT_EQ(r.line(), 2);
 }
 
+TEST(ChatTemplateErrors, DefaultConstructedTemplateRefusesToRender) {
+  yak::ChatTemplate unparsed;
+  EXPECT_THROW(unparsed.render(ordered_json::object()), yak::ChatTemplateError);
+}
+
 TEST(ChatTemplateGlobals, StrftimeNowUsesTheGivenClock) {
   yak::RenderOptions options;
   std::tm tm{};
