@@ -21,6 +21,8 @@ QWEN_FILE="qwen2.5-coder-0.5b-instruct.q4_k_m.gguf"
 QWEN_SHA="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 QWEN_PARTS=6
 QWEN_VERSION="0.9.0"
+LLAMA3_VOCAB_FILE="ggml-vocab-llama3.gguf"
+LLAMA3_VOCAB_SHA="19e873cc71d1ecdba4e5b4719641c8814f80240470469d5a6c6fecd06b82aece"
 RANDOM_FILE="qwen2-0.5b-random.q8_0.gguf"
 RANDOM_SHA="12b4119c18b4fa7eac5fa4badb70e0a2061657516f19f635b7e363f7c1c9d25f"
 
@@ -167,6 +169,21 @@ generator's output changed (numpy or gguf version differs from tools/requirement
   log "  verified $RANDOM_FILE (sha256 ${RANDOM_SHA:0:16}...)"
 }
 
+# The Llama 3 tokenizer as a vocabulary-only GGUF, written from the tokenizer that Meta's
+# llama-models package ships (tokenizer tests of the llama-bpe family use it).
+install_llama3_vocab() {
+  local dst="$MODELS/$LLAMA3_VOCAB_FILE"
+  if verify "$dst" "$LLAMA3_VOCAB_SHA"; then log "vocabulary $LLAMA3_VOCAB_FILE: present"; return; fi
+  if [[ "$("$PY" -c 'from importlib import metadata as m; print(m.version("llama-models"))' \
+        2>/dev/null)" != "0.3.0" ]]; then
+    log "llama-models 0.3.0: installing (without its dependencies, only its tokenizer file is used)"
+    pip_install --no-deps llama-models==0.3.0
+  fi
+  log "vocabulary $LLAMA3_VOCAB_FILE: writing"
+  "$PY" "$REPO/tools/golden/make_tokenizer_golden.py" --write-llama3-vocab "$dst"
+  must_verify "$dst" "$LLAMA3_VOCAB_SHA"
+}
+
 log "repository: $REPO"
 if [[ $with_apt -eq 1 ]]; then install_apt; else log "Debian packages: skipped (--no-apt)"; fi
 command -v "$PY" >/dev/null || die "no Python interpreter '$PY'"
@@ -175,4 +192,5 @@ mkdir -p "$MODELS"
 install_smollm2
 install_qwen
 install_random
+install_llama3_vocab
 log "done: models in $MODELS"
