@@ -36,13 +36,26 @@ struct ModelInfo {
   std::string chat_template;  // tokenizer.chat_template; empty when the file has none
 };
 
+// How matrix products are computed.
+enum class Precision {
+  kDefault,  // the environment's YAK_PRECISION (exact | fast), else kExact
+  kExact,    // float32 from the dequantized weights: transformers' numbers (to ~1e-4)
+  kFast,     // 8-bit activations and integer SIMD kernels: several times faster, with
+             // the usual quantization error (as llama.cpp computes)
+};
+
+struct LoadOptions {
+  Precision precision = Precision::kDefault;
+};
+
 // A loaded model: the mapped file, its validated weights and its tokenizer.
 // Immutable once loaded, so any number of contexts and threads may share it.
 class Model {
  public:
   // Maps, validates and binds a GGUF file; throws yak::Error naming the file
   // and the problem.
-  static std::shared_ptr<const Model> load(const std::string& path);
+  static std::shared_ptr<const Model> load(const std::string& path,
+                                           const LoadOptions& options = {});
   ~Model();
 
   const ModelInfo& info() const;

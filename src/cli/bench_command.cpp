@@ -24,6 +24,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "cli/precision_flag.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "format/gguf_file.h"
@@ -34,6 +35,7 @@ namespace yak::cli {
 namespace {
 
 struct BenchFlags {
+  Precision precision = Precision::kDefault;
   std::string model;
   int32_t n_prompt = 512;
   int32_t n_gen = 128;
@@ -247,7 +249,7 @@ void print_table(const std::vector<TestResult>& results, const BenchFlags& f,
 void bench(const BenchFlags& f) {
   if (f.n_prompt == 0 && f.n_gen == 0) fail("nothing to measure: -p and -n are both 0");
   const std::string path = resolve_model_path(f.model);
-  const auto model = Model::load(path);
+  const auto model = Model::load(path, {.precision = f.precision});
   const WeightStats w = weight_stats(path);
   const std::vector<int32_t> tokens = make_tokens(model->tokenizer(), f);
 
@@ -301,6 +303,7 @@ void add_bench_command(CLI::App& app) {
       "(weight bytes one decode step reads: all but the token embedding, unless it doubles\n"
       "as the output matrix) and peak_rss_bytes.\n"
       "Example: yak bench -m model.gguf -p 512 -n 128 -t 2 -r 3 --json");
+  add_precision_flag(*cmd, flags->precision);
   cmd->add_option("-m,--model", flags->model,
                   "GGUF model file (default: the bundled SmolLM2-135M-Instruct)");
   cmd->add_option("-p,--n-prompt", flags->n_prompt, "Prompt tokens to prefill (0: none)")

@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "yak/chat_template.h"
@@ -28,6 +29,7 @@ namespace yak::cli {
 namespace {
 
 struct ChatFlags {
+  Precision precision = Precision::kDefault;
   std::string model;
   std::string system;
   std::string template_file;
@@ -129,7 +131,7 @@ class ChatSession {
 };
 
 void chat(const ChatFlags& flags) {
-  const auto model = Model::load(resolve_model_path(flags.model));
+  const auto model = Model::load(resolve_model_path(flags.model), {.precision = flags.precision});
   ChatSession session(model, flags);
   fmt::print(stderr,
              "yak chat: {} | /reset starts over, /system TEXT sets the system prompt, /exit quits\n",
@@ -179,6 +181,7 @@ void add_chat_command(CLI::App& app) {
       ->check(CLI::Range(0, 1024));
   cmd->add_option("-c,--ctx-size", flags->context_size, "Context size in tokens")
       ->check(CLI::Range(16, 1 << 24));
+  add_precision_flag(*cmd, flags->precision);
   add_sampling_flags(*cmd, flags->sampling);
   cmd->callback([flags] { chat(*flags); });
 }

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
 #include "core/error.h"
 #include "yak/engine.h"
@@ -18,6 +19,7 @@ namespace yak::cli {
 namespace {
 
 struct RunFlags {
+  Precision precision = Precision::kDefault;
   std::string model;
   std::string prompt;
   int32_t n_predict = 128;
@@ -31,7 +33,7 @@ struct RunFlags {
 };
 
 void run(const RunFlags& f) {
-  const auto model = Model::load(resolve_model_path(f.model));
+  const auto model = Model::load(resolve_model_path(f.model), {.precision = f.precision});
   const Tokenizer& tokenizer = model->tokenizer();
   const std::vector<int32_t> prompt =
       tokenizer.encode(f.prompt, /*add_special=*/true, /*parse_special=*/!f.no_special);
@@ -94,6 +96,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--no-special", flags->no_special,
                 "Treat special-token text in the prompt as plain text");
   cmd->add_flag("--verbose-prompt", flags->verbose_prompt, "Print the prompt's token ids");
+  add_precision_flag(*cmd, flags->precision);
   add_sampling_flags(*cmd, flags->sampling);
   cmd->callback([flags] { run(*flags); });
 }

@@ -8,10 +8,25 @@ namespace yak {
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::load(const std::string& path) {
+namespace {
+
+void set_precision(model::ModelWeights& w, kernels::Precision p) {
+  w.token_embd.set_precision(p);
+  w.output.set_precision(p);
+  for (model::LayerWeights& l : w.layers)
+    for (kernels::Linear* linear : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+      linear->set_precision(p);
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
   auto impl = std::make_unique<Impl>(Impl{gguf::File::open(path), {}, {}, nullptr, {}});
   impl->config = model::read_config(impl->file);
   impl->weights = model::bind_weights(impl->file, impl->config);
+  if (options.precision != Precision::kDefault)
+    set_precision(impl->weights, options.precision == Precision::kFast ? kernels::Precision::kFast
+                                                                         : kernels::Precision::kExact);
   impl->tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(impl->file));
   if (impl->tokenizer->n_vocab() > impl->config.n_vocab)
     fail("{}: the tokenizer has {} tokens but the embedding only {} rows", path,

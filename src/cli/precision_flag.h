@@ -1,0 +1,22 @@
+// The --precision flag of the commands that run a model.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "yak/engine.h"
+
+namespace yak::cli {
+
+inline void add_precision_flag(CLI::App& cmd, Precision& precision) {
+  const std::map<std::string, Precision> names = {{"exact", Precision::kExact},
+                                                  {"fast", Precision::kFast}};
+  cmd.add_option("--precision", precision,
+                 "exact: float32 products, transformers' numbers; fast: 8-bit activations and "
+                 "integer SIMD kernels (default: $YAK_PRECISION, else exact)")
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case));
+}
+
+}  // namespace yak::cli
