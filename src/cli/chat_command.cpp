@@ -5,15 +5,15 @@
 // it, and runs only the tokens after the longest prefix the KV cache already
 // holds. That stays correct for templates that rewrite earlier turns, and
 // costs nothing extra for the usual ones that only append.
+#include <fmt/core.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
@@ -52,11 +52,14 @@ class ChatSession {
   ChatSession(std::shared_ptr<const Model> model, const ChatFlags& flags)
       : model_(std::move(model)),
         flags_(flags),
-        ctx_(model_, ContextOptions{.n_threads = flags.n_threads, .context_size = flags.context_size}) {
-    const std::string source = flags.template_file.empty() ? model_->info().chat_template
-                                                           : read_file(flags.template_file);
+        ctx_(model_,
+             ContextOptions{.n_threads = flags.n_threads, .context_size = flags.context_size}) {
+    const std::string source =
+        flags.template_file.empty() ? model_->info().chat_template : read_file(flags.template_file);
     if (source.empty())
-      fail("the model has no chat template (tokenizer.chat_template); give one with --template FILE");
+      fail(
+          "the model has no chat template (tokenizer.chat_template); give one with --template "
+          "FILE");
     template_ = ChatTemplate::parse(source);
     const Tokenizer& tok = model_->tokenizer();
     if (tok.bos()) bos_text_ = tok.token_text(*tok.bos());
@@ -71,8 +74,10 @@ class ChatSession {
 
   void set_system(const std::string& system) {
     if (!messages_.empty() && messages_[0]["role"] == "system") {
-      if (system.empty()) messages_.erase(messages_.begin());
-      else messages_[0]["content"] = system;
+      if (system.empty())
+        messages_.erase(messages_.begin());
+      else
+        messages_[0]["content"] = system;
     } else if (!system.empty()) {
       messages_.insert(messages_.begin(),
                        nlohmann::ordered_json::object({{"role", "system"}, {"content", system}}));
@@ -111,9 +116,10 @@ class ChatSession {
     std::fputs("\n", stdout);
     cached_.insert(cached_.end(), fresh.begin(), fresh.end());
     // The cache holds every generated token but a final end-of-generation one.
-    const size_t kept = r.stop_reason == StopReason::kEndOfGeneration ? r.tokens.size() - 1
-                                                                      : r.tokens.size();
-    cached_.insert(cached_.end(), r.tokens.begin(), r.tokens.begin() + static_cast<ptrdiff_t>(kept));
+    const size_t kept =
+        r.stop_reason == StopReason::kEndOfGeneration ? r.tokens.size() - 1 : r.tokens.size();
+    cached_.insert(cached_.end(), r.tokens.begin(),
+                   r.tokens.begin() + static_cast<ptrdiff_t>(kept));
     messages_.push_back({{"role", "assistant"}, {"content", r.text}});
     if (r.stop_reason == StopReason::kContextFull)
       fmt::print(stderr, "[context full: /reset to start a new conversation]\n");
@@ -133,9 +139,10 @@ class ChatSession {
 void chat(const ChatFlags& flags) {
   const auto model = Model::load(resolve_model_path(flags.model), {.precision = flags.precision});
   ChatSession session(model, flags);
-  fmt::print(stderr,
-             "yak chat: {} | /reset starts over, /system TEXT sets the system prompt, /exit quits\n",
-             model->info().name.empty() ? model->info().path : model->info().name);
+  fmt::print(
+      stderr,
+      "yak chat: {} | /reset starts over, /system TEXT sets the system prompt, /exit quits\n",
+      model->info().name.empty() ? model->info().path : model->info().name);
   std::string line;
   while (true) {
     fmt::print(stderr, "> ");
@@ -169,7 +176,8 @@ void chat(const ChatFlags& flags) {
 void add_chat_command(CLI::App& app) {
   auto flags = std::make_shared<ChatFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "chat", "Chat with a model in the terminal, using its chat template (/reset, /system, /exit)");
+      "chat",
+      "Chat with a model in the terminal, using its chat template (/reset, /system, /exit)");
   cmd->add_option("-m,--model", flags->model,
                   "GGUF model file (default: the bundled SmolLM2-135M-Instruct)");
   cmd->add_option("--system", flags->system, "System prompt for the conversation");

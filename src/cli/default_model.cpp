@@ -1,12 +1,11 @@
 #include "cli/default_model.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 
@@ -33,12 +32,14 @@ std::string default_model_path() {
   std::vector<std::string> tried;
   for (const auto& c : candidates) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(c, ec)) return std::filesystem::weakly_canonical(c).string();
+    if (std::filesystem::is_regular_file(c, ec))
+      return std::filesystem::weakly_canonical(c).string();
     tried.push_back(c.lexically_normal().string());
   }
-  fail("no model given (-m) and the default model {} was not found (looked in: {}); "
-       "install it with scripts/setup.sh or set YAK_MODEL",
-       kDefaultModelFile, fmt::join(tried, ", "));
+  fail(
+      "no model given (-m) and the default model {} was not found (looked in: {}); "
+      "install it with scripts/setup.sh or set YAK_MODEL",
+      kDefaultModelFile, fmt::join(tried, ", "));
 }
 
 std::string resolve_model_path(const std::string& path) {

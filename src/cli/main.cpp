@@ -1,9 +1,9 @@
 // The `yak` command: one binary, one subcommand per job.
-#include <cstdio>
-#include <exception>
+#include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
+#include <cstdio>
+#include <exception>
 
 #include "cli/commands.h"
 #include "core/error.h"

@@ -1,10 +1,10 @@
 // `yak run`: generate text from a prompt, streaming it to stdout, then print
 // prompt and generation speed to stderr.
+#include <fmt/core.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
-
-#include <fmt/core.h>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"

@@ -18,9 +18,9 @@ enum class RopeStyle : uint8_t {
 
 struct RopeParams {
   RopeStyle style = RopeStyle::kInterleaved;
-  int32_t n_rot = 0;          // rotated dimensions per head (<= head_dim, even)
+  int32_t n_rot = 0;  // rotated dimensions per head (<= head_dim, even)
   float freq_base = 10000.0f;
-  float freq_scale = 1.0f;    // linear position scaling: angle uses pos * freq_scale
+  float freq_scale = 1.0f;              // linear position scaling: angle uses pos * freq_scale
   const float* freq_factors = nullptr;  // optional [n_rot/2] divisors (Llama 3.1 "rope_freqs")
 };
 

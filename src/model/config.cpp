@@ -37,7 +37,8 @@ class KeyReader {
 
  private:
   int32_t check_range(const std::string& key, int64_t v, int64_t lo, int64_t hi) const {
-    if (v < lo || v > hi) fail("{}: {} = {} is out of range [{}, {}]", file_.name(), key, v, lo, hi);
+    if (v < lo || v > hi)
+      fail("{}: {} = {} is out of range [{}, {}]", file_.name(), key, v, lo, hi);
     return static_cast<int32_t>(v);
   }
 
@@ -49,8 +50,10 @@ class KeyReader {
 
 const char* arch_display_name(Arch arch) {
   switch (arch) {
-    case Arch::kLlama: return "llama";
-    case Arch::kQwen2: return "qwen2";
+    case Arch::kLlama:
+      return "llama";
+    case Arch::kQwen2:
+      return "qwen2";
   }
   return "?";
 }
@@ -66,7 +69,8 @@ ModelConfig read_config(const gguf::File& file) {
     c.rope_style = kernels::RopeStyle::kNeox;
     c.qkv_bias = true;
   } else {
-    fail("{}: architecture '{}' is not supported (supported: llama, qwen2)", file.name(), c.arch_name);
+    fail("{}: architecture '{}' is not supported (supported: llama, qwen2)", file.name(),
+         c.arch_name);
   }
   if (const gguf::Value* v = file.find("general.name")) c.name = v->as_string("general.name");
 
@@ -92,7 +96,8 @@ ModelConfig read_config(const gguf::File& file) {
   if (!(c.rms_eps > 0.0f && c.rms_eps < 1.0f))
     fail("{}: attention.layer_norm_rms_epsilon {} is out of range", file.name(), c.rms_eps);
   c.rope_freq_base = k.optional_float("rope.freq_base", 10000.0f);
-  if (!(c.rope_freq_base > 1.0f)) fail("{}: rope.freq_base {} is out of range", file.name(), c.rope_freq_base);
+  if (!(c.rope_freq_base > 1.0f))
+    fail("{}: rope.freq_base {} is out of range", file.name(), c.rope_freq_base);
 
   // Linear position scaling, if declared; other scaling kinds change the
   // angles in ways this engine does not compute yet, so they are refused
@@ -118,7 +123,8 @@ ModelConfig read_config(const gguf::File& file) {
   // the forward pass indexes; metadata only has to agree with it.
   const gguf::TensorInfo& embd = file.require_tensor("token_embd.weight");
   if (embd.shape.size() != 2) fail("{}: token_embd.weight must be 2-D", file.name());
-  if (embd.shape[1] > kMaxVocab) fail("{}: vocabulary of {} tokens is too large", file.name(), embd.shape[1]);
+  if (embd.shape[1] > kMaxVocab)
+    fail("{}: vocabulary of {} tokens is too large", file.name(), embd.shape[1]);
   c.n_vocab = static_cast<int32_t>(embd.shape[1]);
   c.tied_output = file.find_tensor("output.weight") == nullptr;
   return c;

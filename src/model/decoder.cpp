@@ -64,8 +64,7 @@ void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, 
                       config_.rms_eps);
     ++n_out;
   }
-  if (n_out > 0)
-    weights_.output.forward(out_rows_.data(), d, n_out, logits, config_.n_vocab, pool);
+  if (n_out > 0) weights_.output.forward(out_rows_.data(), d, n_out, logits, config_.n_vocab, pool);
 }
 
 void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& cache,
@@ -114,9 +113,8 @@ void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& ca
   for (int32_t t = 0; t < n; ++t) kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
 }
 
-void Decoder::attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t pos,
-                     const float* q, float* out, int32_t kv_head,
-                     std::vector<float>& scores) const {
+void Decoder::attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t pos, const float* q,
+                     float* out, int32_t kv_head, std::vector<float>& scores) const {
   const int32_t head_dim = config_.head_dim;
   const int32_t kv_dim = config_.kv_dim();
   const int32_t group = config_.n_head / config_.n_head_kv;
@@ -131,7 +129,8 @@ void Decoder::attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t p
       const int32_t run = std::min(cache.run_length(j), n_keys - j);
       const float* k = cache.key(layer, seq, j) + static_cast<int64_t>(kv_head) * head_dim;
       for (int32_t r = 0; r < run; ++r)
-        scores[static_cast<size_t>(j + r)] = kernels::dot_f32(qh, k + static_cast<int64_t>(r) * kv_dim, head_dim) * scale;
+        scores[static_cast<size_t>(j + r)] =
+            kernels::dot_f32(qh, k + static_cast<int64_t>(r) * kv_dim, head_dim) * scale;
       j += run;
     }
     kernels::softmax(scores.data(), n_keys);
@@ -141,7 +140,8 @@ void Decoder::attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t p
       const int32_t run = std::min(cache.run_length(j), n_keys - j);
       const float* v = cache.value(layer, seq, j) + static_cast<int64_t>(kv_head) * head_dim;
       for (int32_t r = 0; r < run; ++r)
-        kernels::axpy(scores[static_cast<size_t>(j + r)], v + static_cast<int64_t>(r) * kv_dim, oh, head_dim);
+        kernels::axpy(scores[static_cast<size_t>(j + r)], v + static_cast<int64_t>(r) * kv_dim, oh,
+                      head_dim);
       j += run;
     }
   }

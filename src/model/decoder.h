@@ -48,15 +48,15 @@ class Decoder {
   kernels::RopeParams rope_;
 
   // Activations, [max_tokens][width] each.
-  std::vector<float> x_;      // residual stream [n_embd]
-  std::vector<float> xn_;     // normalised input of a block [n_embd]
-  std::vector<float> q_;      // [q_dim]
-  std::vector<float> k_;      // [kv_dim]
-  std::vector<float> v_;      // [kv_dim]
-  std::vector<float> attn_;   // attention output before projection [q_dim]
-  std::vector<float> proj_;   // block output before the residual add [n_embd]
-  std::vector<float> gate_;   // [n_ff]
-  std::vector<float> up_;     // [n_ff]
+  std::vector<float> x_;         // residual stream [n_embd]
+  std::vector<float> xn_;        // normalised input of a block [n_embd]
+  std::vector<float> q_;         // [q_dim]
+  std::vector<float> k_;         // [kv_dim]
+  std::vector<float> v_;         // [kv_dim]
+  std::vector<float> attn_;      // attention output before projection [q_dim]
+  std::vector<float> proj_;      // block output before the residual add [n_embd]
+  std::vector<float> gate_;      // [n_ff]
+  std::vector<float> up_;        // [n_ff]
   std::vector<float> out_rows_;  // final normalised rows that need logits [n_embd]
 };
 

@@ -59,8 +59,8 @@ void KvCache::reserve(int32_t seq, int32_t n) {
 
 void KvCache::set_length(int32_t seq, int32_t new_length) {
   Sequence& s = sequence(seq);
-  YAK_CHECK(new_length >= 0 &&
-            static_cast<int64_t>(new_length) <= static_cast<int64_t>(s.blocks.size()) * block_size_);
+  YAK_CHECK(new_length >= 0 && static_cast<int64_t>(new_length) <=
+                                   static_cast<int64_t>(s.blocks.size()) * block_size_);
   s.length = new_length;
 }
 
@@ -81,8 +81,9 @@ float* KvCache::slot(float* store, int32_t layer, int32_t seq, int32_t pos) {
   YAK_CHECK(layer >= 0 && layer < n_layer_);
   YAK_CHECK(pos >= 0 && static_cast<size_t>(pos / block_size_) < s.blocks.size());
   const int64_t block = s.blocks[static_cast<size_t>(pos / block_size_)];
-  const int64_t index = ((static_cast<int64_t>(layer) * n_blocks_ + block) * block_size_ +
-                         pos % block_size_) * kv_dim_;
+  const int64_t index =
+      ((static_cast<int64_t>(layer) * n_blocks_ + block) * block_size_ + pos % block_size_) *
+      kv_dim_;
   return store + index;
 }
 

@@ -35,7 +35,9 @@ class KvCache {
   // Makes room for positions [length, length + n) of `seq`, taking blocks from
   // the pool; throws yak::Error when the pool is exhausted (nothing changes then).
   void reserve(int32_t seq, int32_t n);
-  bool can_reserve(int32_t seq, int32_t n) const { return blocks_needed(seq, n) <= static_cast<int64_t>(free_blocks_.size()); }
+  bool can_reserve(int32_t seq, int32_t n) const {
+    return blocks_needed(seq, n) <= static_cast<int64_t>(free_blocks_.size());
+  }
   // Marks positions up to new_length as written (after a forward pass).
   void set_length(int32_t seq, int32_t new_length);
   // Drops positions >= new_length, returning whole blocks to the pool.
@@ -45,7 +47,9 @@ class KvCache {
   // Storage of one token's keys / values in one layer: [n_head_kv * head_dim].
   // The position must be reserved.
   float* key(int32_t layer, int32_t seq, int32_t pos) { return slot(keys_.get(), layer, seq, pos); }
-  float* value(int32_t layer, int32_t seq, int32_t pos) { return slot(values_.get(), layer, seq, pos); }
+  float* value(int32_t layer, int32_t seq, int32_t pos) {
+    return slot(values_.get(), layer, seq, pos);
+  }
   const float* key(int32_t layer, int32_t seq, int32_t pos) const {
     return const_cast<KvCache*>(this)->key(layer, seq, pos);
   }

@@ -26,10 +26,10 @@ struct LayerWeights {
 };
 
 struct ModelWeights {
-  kernels::Linear token_embd;        // [n_embd] rows, one per vocabulary entry
+  kernels::Linear token_embd;          // [n_embd] rows, one per vocabulary entry
   const float* output_norm = nullptr;  // [n_embd]
-  kernels::Linear output;            // [n_embd] -> [n_vocab]; the embedding when tied
-  const float* rope_freqs = nullptr; // optional [n_rot / 2] frequency divisors
+  kernels::Linear output;              // [n_embd] -> [n_vocab]; the embedding when tied
+  const float* rope_freqs = nullptr;   // optional [n_rot / 2] frequency divisors
   std::vector<LayerWeights> layers;
 };
 

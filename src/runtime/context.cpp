@@ -84,8 +84,9 @@ void Context::decode(const Batch& batch) {
     model::BatchView view{batch.tokens().subspan(begin, len), batch.positions().subspan(begin, len),
                           batch.seq_ids().subspan(begin, len),
                           batch.want_logits().subspan(begin, len)};
-    state_->decoder.forward(view, cache, state_->pool,
-                            state_->logits.data() + outputs_done * static_cast<size_t>(config.n_vocab));
+    state_->decoder.forward(
+        view, cache, state_->pool,
+        state_->logits.data() + outputs_done * static_cast<size_t>(config.n_vocab));
     for (size_t i = 0; i < len; ++i) outputs_done += view.want_logits[i] != 0 ? 1 : 0;
   }
   for (const auto& [seq, end] : next_pos) cache.set_length(seq, end);

@@ -16,10 +16,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 const char* stop_reason_name(StopReason reason) {
   switch (reason) {
-    case StopReason::kMaxTokens: return "length";
-    case StopReason::kEndOfGeneration: return "stop";
-    case StopReason::kContextFull: return "context_full";
-    case StopReason::kCallback: return "cancelled";
+    case StopReason::kMaxTokens:
+      return "length";
+    case StopReason::kEndOfGeneration:
+      return "stop";
+    case StopReason::kContextFull:
+      return "context_full";
+    case StopReason::kCallback:
+      return "cancelled";
   }
   return "?";
 }
@@ -53,11 +57,11 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
 
   start = std::chrono::steady_clock::now();
   const int32_t limit = options.max_new_tokens;
-  while (true) {
-    if (limit >= 0 && static_cast<int32_t>(result.tokens.size()) >= limit) {
-      result.stop_reason = StopReason::kMaxTokens;
-      break;
-    }
+  auto reached_limit = [&] {
+    return limit >= 0 && static_cast<int32_t>(result.tokens.size()) >= limit;
+  };
+  result.stop_reason = StopReason::kMaxTokens;
+  while (!reached_limit()) {
     const int32_t token = sampler.sample(ctx.logits(0));
     sampler.accept(token);
     result.tokens.push_back(token);
@@ -69,10 +73,7 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
       result.stop_reason = StopReason::kCallback;
       break;
     }
-    if (limit >= 0 && static_cast<int32_t>(result.tokens.size()) >= limit) {
-      result.stop_reason = StopReason::kMaxTokens;
-      break;
-    }
+    if (reached_limit()) break;  // the last token needs no forward pass
     if (!ctx.has_room(seq_id, 1)) {
       result.stop_reason = StopReason::kContextFull;
       break;

@@ -25,8 +25,9 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
   impl->config = model::read_config(impl->file);
   impl->weights = model::bind_weights(impl->file, impl->config);
   if (options.precision != Precision::kDefault)
-    set_precision(impl->weights, options.precision == Precision::kFast ? kernels::Precision::kFast
-                                                                         : kernels::Precision::kExact);
+    set_precision(impl->weights, options.precision == Precision::kFast
+                                     ? kernels::Precision::kFast
+                                     : kernels::Precision::kExact);
   impl->tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(impl->file));
   if (impl->tokenizer->n_vocab() > impl->config.n_vocab)
     fail("{}: the tokenizer has {} tokens but the embedding only {} rows", path,

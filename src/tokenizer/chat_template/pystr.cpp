@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tokenizer/utf8.h"
+
 namespace yak::chat_template::py {
 
 std::u32string decode(std::string_view s) {
@@ -39,20 +41,8 @@ std::u32string decode(std::string_view s) {
 void append_utf8(std::string& out, char32_t c) {
   if (c >= 0xdc80 && c <= 0xdcff) {  // an undecodable byte, restored as it was
     out.push_back(static_cast<char>(c - 0xdc00));
-  } else if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
   } else {
-    out.push_back(static_cast<char>(0xf0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    tokenizer::append_utf8(out, static_cast<uint32_t>(c));
   }
 }
 

@@ -27,7 +27,9 @@ TEST(Ops, RmsNormMatchesFormula) {
     double ss = 0;
     for (float v : x) ss += static_cast<double>(v) * v;
     const double inv = 1.0 / std::sqrt(ss / n + 1e-5);
-    for (int i = 0; i < n; ++i) EXPECT_NEAR(y[static_cast<size_t>(i)], x[static_cast<size_t>(i)] * inv * w[static_cast<size_t>(i)], 1e-5);
+    for (int i = 0; i < n; ++i)
+      EXPECT_NEAR(y[static_cast<size_t>(i)],
+                  x[static_cast<size_t>(i)] * inv * w[static_cast<size_t>(i)], 1e-5);
   }
 }
 

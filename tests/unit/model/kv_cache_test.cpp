@@ -26,7 +26,7 @@ TEST(KvCache, SequencesTakeAndReturnBlocks) {
   cache.reserve(1, 16);
   cache.set_length(1, 16);
   EXPECT_EQ(cache.free_slots(), 16);
-  EXPECT_TRUE(cache.can_reserve(0, 15));   // fits in its second block
+  EXPECT_TRUE(cache.can_reserve(0, 15));  // fits in its second block
   EXPECT_TRUE(cache.can_reserve(2, 16));
   EXPECT_FALSE(cache.can_reserve(2, 17));
   EXPECT_THROW(cache.reserve(2, 17), Error);
@@ -47,15 +47,19 @@ TEST(KvCache, SlotsOfDifferentSequencesAndLayersDoNotOverlap) {
     for (int32_t seq = 0; seq < 2; ++seq)
       for (int32_t pos = 0; pos < (seq == 0 ? 9 : 7); ++pos)
         for (int32_t i = 0; i < c.kv_dim(); ++i) {
-          cache.key(layer, seq, pos)[i] = static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i);
-          cache.value(layer, seq, pos)[i] = -static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i);
+          cache.key(layer, seq, pos)[i] =
+              static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i);
+          cache.value(layer, seq, pos)[i] =
+              -static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i);
         }
   for (int32_t layer = 0; layer < 2; ++layer)
     for (int32_t seq = 0; seq < 2; ++seq)
       for (int32_t pos = 0; pos < (seq == 0 ? 9 : 7); ++pos)
         for (int32_t i = 0; i < c.kv_dim(); ++i) {
-          ASSERT_EQ(cache.key(layer, seq, pos)[i], static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i));
-          ASSERT_EQ(cache.value(layer, seq, pos)[i], -static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i));
+          ASSERT_EQ(cache.key(layer, seq, pos)[i],
+                    static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i));
+          ASSERT_EQ(cache.value(layer, seq, pos)[i],
+                    -static_cast<float>(layer * 100000 + seq * 10000 + pos * 100 + i));
         }
 }
 

@@ -49,8 +49,9 @@ Golden load_golden(const std::string& relative) {
   g.model_file = j.at("model_file").get<std::string>();
   g.sample_ids = j.at("sample_ids").get<std::vector<int32_t>>();
   for (const auto& c : j.at("cases")) {
-    g.cases.push_back({c.at("prompt").get<std::string>(), c.at("tokens").get<std::vector<int32_t>>(),
-                       c.at("positions"), c.at("greedy").get<std::vector<int32_t>>()});
+    g.cases.push_back({c.at("prompt").get<std::string>(),
+                       c.at("tokens").get<std::vector<int32_t>>(), c.at("positions"),
+                       c.at("greedy").get<std::vector<int32_t>>()});
   }
   return g;
 }
@@ -108,11 +109,13 @@ void check_against_golden(const std::string& golden_file, const CheckOptions& op
       const auto top_logits = ref.at("top_logits").get<std::vector<double>>();
       const auto sample_logits = ref.at("sample_logits").get<std::vector<double>>();
       for (size_t k = 0; k < top_ids.size(); ++k)
-        max_diff = std::max(max_diff, std::abs(logits[static_cast<size_t>(top_ids[k])] - top_logits[k]));
+        max_diff =
+            std::max(max_diff, std::abs(logits[static_cast<size_t>(top_ids[k])] - top_logits[k]));
       for (size_t k = 0; k < golden.sample_ids.size(); ++k)
         max_diff = std::max(max_diff, std::abs(logits[static_cast<size_t>(golden.sample_ids[k])] -
                                                sample_logits[k]));
-      max_diff = std::max(max_diff, std::abs(logsumexp(logits) - ref.at("logsumexp").get<double>()));
+      max_diff =
+          std::max(max_diff, std::abs(logsumexp(logits) - ref.at("logsumexp").get<double>()));
       // Where the reference's two best logits are closer than the tolerance,
       // either may legitimately win; everywhere else the argmax must agree.
       const bool clear_winner = top_logits[0] - top_logits[1] > kLogitTolerance;
@@ -140,10 +143,11 @@ void check_against_golden(const std::string& golden_file, const CheckOptions& op
     }
     greedy_match += generated == c.greedy ? 1 : 0;
   }
-  std::printf("[ golden ] %s: max |logit diff| %.3g over %d positions, top-1 agreement %d/%d, "
-              "greedy 64-token continuations identical %d/%zu\n",
-              golden_file.c_str(), max_diff, positions, top1_agree, positions, greedy_match,
-              golden.cases.size());
+  std::printf(
+      "[ golden ] %s: max |logit diff| %.3g over %d positions, top-1 agreement %d/%d, "
+      "greedy 64-token continuations identical %d/%zu\n",
+      golden_file.c_str(), max_diff, positions, top1_agree, positions, greedy_match,
+      golden.cases.size());
   EXPECT_LE(max_diff, kLogitTolerance);
 }
 

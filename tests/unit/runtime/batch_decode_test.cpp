@@ -68,7 +68,9 @@ TEST(BatchDecode, FourSequencesTogetherMatchEachAlone) {
 
   // All four prompts in one batch, their tokens interleaved, sequence ids 3..0
   // so that ids and batch order differ; then all four decode steps together.
-  Context ctx(model, {.n_threads = 2, .max_sequences = 4, .context_size = 1024,
+  Context ctx(model, {.n_threads = 2,
+                      .max_sequences = 4,
+                      .context_size = 1024,
                       .max_batch_tokens = 7});  // forces the batch to be split too
   Batch batch;
   size_t longest = 0;
