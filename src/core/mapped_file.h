@@ -24,6 +24,13 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Tells the kernel this process no longer needs the whole pages inside
+  // [p, p + n), e.g. weights that were repacked into memory of their own: they
+  // leave the resident set, and a later read maps them again from the page
+  // cache. The contents seen through the mapping never change. A range outside
+  // the mapping is ignored.
+  void drop_pages(const void* p, size_t n) const;
+
  private:
   void release();
 

@@ -71,6 +71,12 @@ class File {
   const Value& require(std::string_view key) const;
 
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
+
+  // MappedFile::drop_pages for a range of this file's mapping; does nothing
+  // for a parsed buffer.
+  void drop_pages(const void* p, size_t n) const {
+    if (mapping_) mapping_->drop_pages(p, n);
+  }
   const TensorInfo* find_tensor(std::string_view name) const;
   const TensorInfo& require_tensor(std::string_view name) const;
 

@@ -75,8 +75,51 @@ void Linear::forward_exact(const float* x, int64_t x_stride, int64_t n_tokens, f
   });
 }
 
+void QuantizedRows::quantize(const float* x, int64_t x_stride, int64_t n_tokens, int64_t cols,
+                             ThreadPool& pool) {
+  YAK_CHECK(cols % cpu::kActBlock == 0 && n_tokens >= 0);
+  const int64_t nb = cols / cpu::kActBlock;
+  if (static_cast<int64_t>(blocks_.size()) < n_tokens * nb)
+    blocks_.resize(static_cast<size_t>(n_tokens * nb));
+  source_ = x;
+  n_tokens_ = n_tokens;
+  cols_ = cols;
+  const auto quantize = cpu::active_kernels().quantize_acts;
+  cpu::BlockQ8A* out = blocks_.data();
+  auto quantize_range = [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) quantize(x + t * x_stride, cols, out + t * nb);
+  };
+  if (n_tokens <= 1) {
+    quantize_range(0, n_tokens);
+  } else {
+    pool.parallel_for(n_tokens, 1, quantize_range);
+  }
+}
+
+bool Linear::pack(ThreadPool& pool) {
+  if (packed_ != nullptr) return true;
+  if (precision_ != Precision::kFast || weight_.rows < cpu::kPackRows) return false;
+  if (cpu::active_kernels().packed(weight_.type) == nullptr) return false;
+  if (!cpu::packable(weight_.type, weight_.cols)) return false;
+  packed_ = std::make_shared<const cpu::PackedWeights>(weight_.type, weight_.rows, weight_.cols,
+                                                       weight_.data, pool);
+  return true;
+}
+
 void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
                      int64_t y_stride, ThreadPool& pool) const {
+  forward_fast(x, x_stride, n_tokens, nullptr, y, y_stride, pool);
+}
+
+void Linear::forward(const QuantizedRows& rows, int64_t x_stride, float* y, int64_t y_stride,
+                     ThreadPool& pool) const {
+  YAK_CHECK(rows.cols() == weight_.cols);
+  forward_fast(rows.source(), x_stride, rows.n_tokens(), &rows, y, y_stride, pool);
+}
+
+void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
+                          const QuantizedRows* rows, float* y, int64_t y_stride,
+                          ThreadPool& pool) const {
   const cpu::KernelTable& k = cpu::active_kernels();
   const cpu::RowDotQFn qdot = k.quantized(weight_.type);
   const cpu::RowDotFFn fdot = k.floating(weight_.type);
@@ -85,28 +128,42 @@ void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* 
     return;
   }
   const int64_t cols = weight_.cols;
-  const int64_t row_bytes = static_cast<int64_t>(weight_.row_stride_bytes());
-  const auto* base = static_cast<const uint8_t*>(weight_.data);
+  const int64_t nb = cols / cpu::kActBlock;
 
   // Activations: float rows for float weights, else 8-bit blocks quantized once.
-  thread_local std::vector<cpu::BlockQ8A> acts;
-  const int64_t nb = cols / cpu::kActBlock;
-  if (qdot != nullptr) {
-    acts.resize(static_cast<size_t>(n_tokens * nb));
-    const auto quantize = k.quantize_acts;
-    cpu::BlockQ8A* a = acts.data();
-    auto quantize_range = [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) quantize(x + t * x_stride, cols, a + t * nb);
-    };
-    if (n_tokens == 1) {
-      quantize_range(0, 1);
-    } else {
-      pool.parallel_for(n_tokens, 1, quantize_range);
-    }
+  thread_local QuantizedRows own;
+  if (qdot != nullptr && rows == nullptr) {
+    own.quantize(x, x_stride, n_tokens, cols, pool);
+    rows = &own;
   }
-  const cpu::BlockQ8A* a = acts.data();
+  const cpu::BlockQ8A* a = qdot != nullptr ? rows->token(0) : nullptr;
 
-  pool.parallel_for(weight_.rows, kRowGrain, [&](int64_t r0, int64_t r1) {
+  // Packed row groups first; rows past the last whole group take the row kernels.
+  const cpu::PackedGemmFn gemm = packed_ != nullptr ? k.packed(weight_.type) : nullptr;
+  const int64_t packed_rows = gemm != nullptr ? packed_->groups() * cpu::kPackRows : 0;
+  if (gemm != nullptr) {
+    const int64_t group_bytes = packed_->group_bytes();
+    // A chunk of groups (~256 KiB) stays in L2 while every token tile streams past it.
+    const int64_t chunk = std::max<int64_t>(1, (256 << 10) / group_bytes);
+    pool.parallel_for(packed_->groups(), 1, [&](int64_t g0, int64_t g1) {
+      for (int64_t c0 = g0; c0 < g1; c0 += chunk) {
+        const int64_t c1 = std::min(g1, c0 + chunk);
+        for (int64_t t = 0; t < n_tokens; t += kTokenTile) {
+          const int64_t nt = std::min(kTokenTile, n_tokens - t);
+          gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt,
+               y + t * y_stride + c0 * cpu::kPackRows, y_stride);
+        }
+      }
+    });
+  }
+  const int64_t rest = weight_.rows - packed_rows;
+  if (rest == 0) return;
+
+  const int64_t row_bytes = static_cast<int64_t>(weight_.row_stride_bytes());
+  const auto* base = static_cast<const uint8_t*>(weight_.data);
+  pool.parallel_for(rest, kRowGrain, [&](int64_t r0, int64_t r1) {
+    r0 += packed_rows;
+    r1 += packed_rows;
     for (int64_t tt = 0; tt < n_tokens; tt += kTokenTile) {
       const int64_t tt_end = std::min(n_tokens, tt + kTokenTile);
       for (int64_t r = r0; r < r1; ++r) {

@@ -5,14 +5,20 @@
 //  - Precision::kExact dequantizes each weight row to float32 once per call and
 //    reuses it across the batch's tokens: the numbers transformers computes.
 //  - Precision::kFast quantizes the activations to 8 bits in blocks of 32 and
-//    runs integer SIMD dot products against the weights in place (float FMA for
-//    F32/F16/BF16 weights), with kernels picked at run time for the CPU.
+//    runs integer SIMD dot products against the weights (float FMA for
+//    F32/F16/BF16 weights), with kernels picked at run time for the CPU. After
+//    pack(), the types with a packed layout run from weights repacked into
+//    interleaved row groups (kernels/cpu/packed_weights.h).
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "core/dtype.h"
 #include "core/thread_pool.h"
+#include "kernels/cpu/kernel_table.h"
+#include "kernels/cpu/packed_weights.h"
 
 namespace yak::kernels {
 
@@ -31,6 +37,26 @@ struct MatrixView {
 };
 
 enum class Precision { kExact, kFast };
+
+// The rows of a batch quantized to 8-bit blocks once, for every fast-path
+// Linear that reads them: Q, K and V read the same normed rows, as do gate and up.
+class QuantizedRows {
+ public:
+  // Quantizes x[t][0..cols) for t in [0, n_tokens); cols must be a multiple of 32.
+  void quantize(const float* x, int64_t x_stride, int64_t n_tokens, int64_t cols,
+                ThreadPool& pool);
+
+  const float* source() const { return source_; }
+  int64_t n_tokens() const { return n_tokens_; }
+  int64_t cols() const { return cols_; }
+  const cpu::BlockQ8A* token(int64_t t) const { return blocks_.data() + t * (cols_ / cpu::kActBlock); }
+
+ private:
+  std::vector<cpu::BlockQ8A> blocks_;
+  const float* source_ = nullptr;
+  int64_t n_tokens_ = 0;
+  int64_t cols_ = 0;
+};
 
 // The precision new Linears get: set_default_precision's, else the environment
 // variable YAK_PRECISION (exact | fast; anything else throws yak::Error), else kExact
@@ -51,9 +77,21 @@ class Linear {
   int64_t out_features() const { return weight_.rows; }
   const MatrixView& weight() const { return weight_; }
 
+  // Repacks the weight for the fast path's packed kernels when its precision
+  // is kFast and the active CPU level has a packed kernel for its type;
+  // returns whether it did. The original weight stays in use for
+  // dequantize_row, the exact path and the rows % 8 last rows.
+  bool pack(ThreadPool& pool);
+  bool packed() const { return packed_ != nullptr; }
+
   // y[t][0..out) = W x[t] for t in [0, n_tokens). Rows of x are `x_stride`
   // floats apart, rows of y `y_stride` floats apart.
   void forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+               ThreadPool& pool) const;
+
+  // The same, reusing `rows` (quantized from these same x, x_stride and n_tokens)
+  // where the fast path wants 8-bit activations.
+  void forward(const QuantizedRows& rows, int64_t x_stride, float* y, int64_t y_stride,
                ThreadPool& pool) const;
 
   // The same as forward with the kExact path, whatever precision() is.
@@ -64,8 +102,13 @@ class Linear {
   void dequantize_row(int64_t r, float* out) const;
 
  private:
+  void forward_fast(const float* x, int64_t x_stride, int64_t n_tokens, const QuantizedRows* rows,
+                    float* y, int64_t y_stride, ThreadPool& pool) const;
+
   MatrixView weight_;
   Precision precision_ = Precision::kExact;
+  // Shared by copies (the output projection of a tied model is the embedding).
+  std::shared_ptr<const cpu::PackedWeights> packed_;
 };
 
 }  // namespace yak::kernels

@@ -1,10 +1,12 @@
 #include "model/decoder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
 #include "core/error.h"
+#include "kernels/cpu/kernel_table.h"
 #include "kernels/ops.h"
 
 namespace yak::model {
@@ -37,6 +39,9 @@ Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t
   gate_.resize(sz(max_tokens, config.n_ff));
   up_.resize(sz(max_tokens, config.n_ff));
   out_rows_.resize(sz(max_tokens, config.n_embd));
+  const int32_t group = config.n_head / config.n_head_kv;
+  lanes_.reserve(sz(max_tokens, group));
+  tiles_.reserve(sz(max_tokens, group));
 }
 
 void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, float* logits) {
@@ -50,6 +55,7 @@ void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, 
     weights_.token_embd.dequantize_row(token, x_.data() + t * d);
   }
 
+  plan_attention(batch);
   for (int32_t layer = 0; layer < config_.n_layer; ++layer) {
     attention_block(layer, batch, cache, pool);
     feed_forward_block(layer, n, pool);
@@ -96,55 +102,71 @@ void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& ca
     std::copy_n(v_.data() + t * kv_dim, kv_dim, cache.value(layer, seq, pos));
   }
 
-  // One task per (token, kv head): the query heads of a group share its keys.
-  const int64_t tasks = static_cast<int64_t>(n) * config_.n_head_kv;
-  pool.parallel_for(tasks, 1, [&](int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores;
-    for (int64_t task = begin; task < end; ++task) {
-      const auto t = static_cast<int32_t>(task / config_.n_head_kv);
-      const auto kv_head = static_cast<int32_t>(task % config_.n_head_kv);
-      attend(layer, cache, batch.seq_ids[static_cast<size_t>(t)],
-             batch.positions[static_cast<size_t>(t)], q_.data() + t * q_dim,
-             attn_.data() + t * q_dim, kv_head, scores);
-    }
-  });
+  attend(layer, batch, cache, pool);
 
   w.wo.forward(attn_.data(), q_dim, n, proj_.data(), d, pool);
   for (int32_t t = 0; t < n; ++t) kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
 }
 
-void Decoder::attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t pos, const float* q,
-                     float* out, int32_t kv_head, std::vector<float>& scores) const {
-  const int32_t head_dim = config_.head_dim;
-  const int32_t kv_dim = config_.kv_dim();
+void Decoder::plan_attention(const BatchView& batch) {
+  // Lanes are (token, query head of a group) pairs in batch order; a tile
+  // takes up to kAttentionLanes consecutive lanes of one sequence.
   const int32_t group = config_.n_head / config_.n_head_kv;
-  const int32_t n_keys = pos + 1;  // causal: keys at positions 0..pos
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  if (scores.size() < static_cast<size_t>(n_keys)) scores.resize(static_cast<size_t>(n_keys));
-
-  for (int32_t g = 0; g < group; ++g) {
-    const int32_t head = kv_head * group + g;
-    const float* qh = q + static_cast<int64_t>(head) * head_dim;
-    for (int32_t j = 0; j < n_keys;) {
-      const int32_t run = std::min(cache.run_length(j), n_keys - j);
-      const float* k = cache.key(layer, seq, j) + static_cast<int64_t>(kv_head) * head_dim;
-      for (int32_t r = 0; r < run; ++r)
-        scores[static_cast<size_t>(j + r)] =
-            kernels::dot_f32(qh, k + static_cast<int64_t>(r) * kv_dim, head_dim) * scale;
-      j += run;
-    }
-    kernels::softmax(scores.data(), n_keys);
-    float* oh = out + static_cast<int64_t>(head) * head_dim;
-    std::fill_n(oh, head_dim, 0.0f);
-    for (int32_t j = 0; j < n_keys;) {
-      const int32_t run = std::min(cache.run_length(j), n_keys - j);
-      const float* v = cache.value(layer, seq, j) + static_cast<int64_t>(kv_head) * head_dim;
-      for (int32_t r = 0; r < run; ++r)
-        kernels::axpy(scores[static_cast<size_t>(j + r)], v + static_cast<int64_t>(r) * kv_dim, oh,
-                      head_dim);
-      j += run;
+  lanes_.clear();
+  tiles_.clear();
+  for (int32_t t = 0; t < static_cast<int32_t>(batch.tokens.size()); ++t) {
+    const int32_t seq = batch.seq_ids[static_cast<size_t>(t)];
+    for (int32_t g = 0; g < group; ++g) {
+      if (tiles_.empty() || tiles_.back().seq != seq ||
+          tiles_.back().n_lanes == kernels::cpu::kAttentionLanes)
+        tiles_.push_back({seq, static_cast<int32_t>(lanes_.size()), 0});
+      lanes_.push_back({t, g});
+      ++tiles_.back().n_lanes;
     }
   }
+}
+
+void Decoder::attend(int32_t layer, const BatchView& batch, const KvCache& cache,
+                     ThreadPool& pool) {
+  const kernels::cpu::KernelTable& k = kernels::cpu::active_kernels();
+  const int32_t head_dim = config_.head_dim;
+  const int64_t q_dim = config_.q_dim();
+  const int32_t group = config_.n_head / config_.n_head_kv;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  const int64_t tasks = static_cast<int64_t>(tiles_.size()) * config_.n_head_kv;
+  // Later tokens see more keys, so tasks are handed out one by one rather than
+  // in equal contiguous ranges.
+  std::atomic<int64_t> next{0};
+  pool.run([&](int, int) {
+    thread_local std::vector<const float*> keys, values;
+    thread_local std::vector<int32_t> lengths;
+    for (int64_t task = next++; task < tasks; task = next++) {
+      const Tile& tile = tiles_[static_cast<size_t>(task / config_.n_head_kv)];
+      const auto kv_head = static_cast<int32_t>(task % config_.n_head_kv);
+      kernels::cpu::AttentionTile at;
+      at.n_queries = tile.n_lanes;
+      int32_t max_last = 0;
+      for (int32_t i = 0; i < tile.n_lanes; ++i) {
+        const Lane& lane = lanes_[static_cast<size_t>(tile.first_lane + i)];
+        const int64_t offset = lane.token * q_dim + static_cast<int64_t>(kv_head * group + lane.g) * head_dim;
+        at.q[i] = q_.data() + offset;
+        at.out[i] = attn_.data() + offset;
+        at.last_key[i] = batch.positions[static_cast<size_t>(lane.token)];
+        max_last = std::max(max_last, at.last_key[i]);
+      }
+      keys.clear();
+      values.clear();
+      lengths.clear();
+      for (int32_t j = 0; j <= max_last; j += cache.run_length(j)) {
+        keys.push_back(cache.key(layer, tile.seq, j) + static_cast<int64_t>(kv_head) * head_dim);
+        values.push_back(cache.value(layer, tile.seq, j) + static_cast<int64_t>(kv_head) * head_dim);
+        lengths.push_back(cache.run_length(j));
+      }
+      const kernels::cpu::KeyValueRuns runs{keys.data(), values.data(), lengths.data(),
+                                            static_cast<int32_t>(lengths.size()), config_.kv_dim()};
+      k.attend_tile(at, runs, head_dim, scale);
+    }
+  });
 }
 
 void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {

@@ -39,13 +39,27 @@ class Decoder {
  private:
   void attention_block(int32_t layer, const BatchView& batch, KvCache& cache, ThreadPool& pool);
   void feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool);
-  void attend(int32_t layer, const KvCache& cache, int32_t seq, int32_t pos, const float* q,
-              float* out, int32_t kv_head, std::vector<float>& scores) const;
+  // Groups the batch's query heads into attention tiles (once per forward).
+  void plan_attention(const BatchView& batch);
+  // Attention of every tile and KV head of a layer: q_ against the cache, into attn_.
+  void attend(int32_t layer, const BatchView& batch, const KvCache& cache, ThreadPool& pool);
 
   const ModelConfig& config_;
   const ModelWeights& weights_;
   int32_t max_tokens_;
   kernels::RopeParams rope_;
+
+  struct Lane {
+    int32_t token;  // index in the batch
+    int32_t g;      // query head within its KV head's group
+  };
+  struct Tile {
+    int32_t seq;
+    int32_t first_lane;
+    int32_t n_lanes;
+  };
+  std::vector<Lane> lanes_;
+  std::vector<Tile> tiles_;
 
   // Activations, [max_tokens][width] each.
   std::vector<float> x_;         // residual stream [n_embd]

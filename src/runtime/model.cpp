@@ -1,6 +1,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "runtime/model_impl.h"
 
 namespace yak {
@@ -18,6 +19,23 @@ void set_precision(model::ModelWeights& w, kernels::Precision p) {
       linear->set_precision(p);
 }
 
+// Repacks every projection the fast path runs (not the embedding table, which
+// is only ever read a row at a time) and drops the mapped pages the packed
+// copies replace, so that resident memory holds the weights once. A tied
+// output's pages go too: an embedding lookup maps back just the rows it reads.
+void pack_weights(const gguf::File& file, model::ModelWeights& w) {
+  ThreadPool pool(default_thread_count());
+  auto pack = [&](kernels::Linear& linear) {
+    if (!linear.pack(pool)) return;
+    const kernels::MatrixView& m = linear.weight();
+    file.drop_pages(m.data, static_cast<size_t>(m.row_stride_bytes() * static_cast<uint64_t>(m.rows)));
+  };
+  pack(w.output);
+  for (model::LayerWeights& l : w.layers)
+    for (kernels::Linear* linear : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+      pack(*linear);
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
@@ -28,6 +46,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
     set_precision(impl->weights, options.precision == Precision::kFast
                                      ? kernels::Precision::kFast
                                      : kernels::Precision::kExact);
+  pack_weights(impl->file, impl->weights);
   impl->tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(impl->file));
   if (impl->tokenizer->n_vocab() > impl->config.n_vocab)
     fail("{}: the tokenizer has {} tokens but the embedding only {} rows", path,

@@ -43,17 +43,61 @@ using RowDotQFn = void (*)(const uint8_t* row, int64_t n, const BlockQ8A* const*
 using RowDotFFn = void (*)(const uint8_t* row, int64_t n, const float* const* x, int nt,
                            float* out);
 
+// Packed weights (packed_weights.h) times tokens: for g in [0, n_groups) and
+// t in [0, nt), y[t * y_stride + 8g + r] = dot(row r of group g, token t), where
+// group g starts at groups + g * group_bytes and token t's cols/32 blocks at
+// acts + t * act_stride.
+using PackedGemmFn = void (*)(const uint8_t* groups, int64_t n_groups, int64_t group_bytes,
+                              int64_t cols, const BlockQ8A* acts, int64_t act_stride, int64_t nt,
+                              float* y, int64_t y_stride);
+
+// Up to kAttentionLanes query heads that attend to the same keys (one
+// sequence's, one KV head's), causally: query i sees keys 0..last_key[i].
+// The keys and values come in runs of consecutive positions (the blocks of the
+// paged cache); run r holds lengths[r] rows `stride` floats apart.
+inline constexpr int kAttentionLanes = 16;
+struct AttentionTile {
+  int n_queries = 0;
+  const float* q[kAttentionLanes] = {};
+  float* out[kAttentionLanes] = {};
+  int32_t last_key[kAttentionLanes] = {};
+};
+struct KeyValueRuns {
+  const float* const* keys = nullptr;
+  const float* const* values = nullptr;
+  const int32_t* lengths = nullptr;
+  int32_t n_runs = 0;
+  int64_t stride = 0;
+};
+// out[i] = softmax(scale * q[i] . keys) . values, over head_dim floats.
+using AttendTileFn = void (*)(const AttentionTile& tile, const KeyValueRuns& kv, int64_t head_dim,
+                              float scale);
+
 struct KernelTable {
   CpuLevel level = CpuLevel::kScalar;
   QuantizeActsFn quantize_acts = nullptr;
   // Indexed by DType id; null where the type has no kernel of that kind.
   RowDotQFn row_dot_q[32] = {};
   RowDotFFn row_dot_f[32] = {};
+  // Null where the level has no packed kernel for the type (always at scalar).
+  PackedGemmFn packed_gemm[32] = {};
   // dot of two float vectors (the exact path's inner product).
   float (*dot_f32)(const float* a, const float* b, int64_t n) = nullptr;
 
+  // Attention over one run of keys or values stored `stride` floats apart:
+  // scores[r] = scale * dot(q, k + r * stride) for r in [0, n), and
+  // out[0..dim) += sum_r p[r] * v[r * stride ..].
+  void (*dot_rows)(const float* q, const float* k, int64_t stride, int64_t n, int64_t dim,
+                   float scale, float* scores) = nullptr;
+  void (*axpy_rows)(const float* p, const float* v, int64_t stride, int64_t n, int64_t dim,
+                    float* out) = nullptr;
+  // In-place softmax over x[0..n); -inf entries become 0 (kernels/ops.h).
+  void (*softmax)(float* x, int64_t n) = nullptr;
+  AttendTileFn attend_tile = nullptr;
+
   RowDotQFn quantized(DType t) const { return row_dot_q[static_cast<uint32_t>(t) & 31u]; }
   RowDotFFn floating(DType t) const { return row_dot_f[static_cast<uint32_t>(t) & 31u]; }
+  PackedGemmFn packed(DType t) const { return packed_gemm[static_cast<uint32_t>(t) & 31u]; }
 };
 
 // The table of `level`; throws yak::Error if this CPU cannot run it.

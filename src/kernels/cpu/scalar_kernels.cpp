@@ -6,8 +6,10 @@
 //   dy * (fw * sum_h sc[h] * sum_{i in h} q[i] * y[i] + sum_h m[h] * sums[h]).
 // The SIMD kernels compute exactly these integer sums; only the order of the
 // float additions differs. Sums here are kept in double.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/half.h"
 #include "kernels/cpu/kernel_table.h"
@@ -194,6 +196,27 @@ void row_dot_q(const uint8_t* row, int64_t n, const BlockQ8A* const* acts, int n
   }
 }
 
+// The reference attention: each query on its own, scores, softmax, weighted sum.
+void attend_tile(const AttentionTile& tile, const KeyValueRuns& kv, int64_t head_dim, float scale) {
+  std::vector<float> scores;
+  for (int i = 0; i < tile.n_queries; ++i) {
+    const int32_t n_keys = tile.last_key[i] + 1;
+    scores.assign(static_cast<size_t>(n_keys), 0.0f);
+    int32_t j = 0;
+    for (int32_t r = 0; r < kv.n_runs && j < n_keys; ++r)
+      for (int32_t k = 0; k < kv.lengths[r] && j < n_keys; ++k, ++j)
+        scores[static_cast<size_t>(j)] =
+            kernels::dot_f32(tile.q[i], kv.keys[r] + k * kv.stride, head_dim) * scale;
+    kernels::softmax(scores.data(), n_keys);
+    float* out = tile.out[i];
+    std::fill_n(out, head_dim, 0.0f);
+    j = 0;
+    for (int32_t r = 0; r < kv.n_runs && j < n_keys; ++r)
+      for (int32_t k = 0; k < kv.lengths[r] && j < n_keys; ++k, ++j)
+        kernels::axpy(scores[static_cast<size_t>(j)], kv.values[r] + k * kv.stride, out, head_dim);
+  }
+}
+
 void quantize_acts(const float* x, int64_t n, BlockQ8A* out) {
   for (int64_t b = 0; b < n / kActBlock; ++b) {
     const float* xb = x + b * kActBlock;
@@ -277,6 +300,16 @@ void fill_scalar_table(KernelTable& t) {
   t.row_dot_q[idx<DType::Q4_K>()] = row_dot_q<decode_q4_k, sizeof(BlockQ4_K), 8>;
   t.row_dot_q[idx<DType::Q5_K>()] = row_dot_q<decode_q5_k, sizeof(BlockQ5_K), 8>;
   t.row_dot_q[idx<DType::Q6_K>()] = row_dot_q<decode_q6_k, sizeof(BlockQ6_K), 8>;
+  t.dot_rows = [](const float* q, const float* k, int64_t stride, int64_t n, int64_t dim,
+                  float scale, float* scores) {
+    for (int64_t r = 0; r < n; ++r) scores[r] = kernels::dot_f32(q, k + r * stride, dim) * scale;
+  };
+  t.axpy_rows = [](const float* p, const float* v, int64_t stride, int64_t n, int64_t dim,
+                   float* out) {
+    for (int64_t r = 0; r < n; ++r) kernels::axpy(p[r], v + r * stride, out, dim);
+  };
+  t.softmax = kernels::softmax;
+  t.attend_tile = attend_tile;
   t.row_dot_f[idx<DType::F32>()] = row_dot_f32;
   t.row_dot_f[idx<DType::F16>()] = row_dot_f16;
   t.row_dot_f[idx<DType::BF16>()] = row_dot_bf16;

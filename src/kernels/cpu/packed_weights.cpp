@@ -1,0 +1,220 @@
+#include "kernels/cpu/packed_weights.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "core/error.h"
+#include "kernels/cpu/ref/quant_blocks.h"
+
+namespace yak::kernels::cpu {
+namespace {
+
+using namespace ref;
+
+template <typename Block>
+Block load(const uint8_t* p) {
+  Block b;
+  std::memcpy(&b, p, sizeof b);
+  return b;
+}
+
+void put_u16(uint8_t* dst, int r, uint16_t v) { std::memcpy(dst + 2 * r, &v, 2); }
+
+// Row r's 32 codes into a group's nibbles[4][32].
+void put_nibbles(uint8_t* dst, int r, const uint8_t* codes) {
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j)
+      dst[i * 32 + 4 * r + j] =
+          static_cast<uint8_t>((codes[4 * i + j] & 0x0f) | (codes[16 + 4 * i + j] << 4));
+}
+
+// Row r's 32 codes into a group's codes[8][32].
+void put_bytes(uint8_t* dst, int r, const uint8_t* codes) {
+  for (int k = 0; k < 8; ++k)
+    for (int j = 0; j < 4; ++j) dst[k * 32 + 4 * r + j] = codes[4 * k + j];
+}
+
+// Bit `bit` of each of row r's 32 codes into a group's u32 masks[8].
+void put_bit_masks(uint8_t* dst, int r, const uint8_t* codes, int bit) {
+  for (int k = 0; k < 8; ++k) {
+    uint32_t mask;
+    std::memcpy(&mask, dst + 4 * k, 4);
+    for (int j = 0; j < 4; ++j) mask |= static_cast<uint32_t>((codes[4 * k + j] >> bit) & 1) << (4 * r + j);
+    std::memcpy(dst + 4 * k, &mask, 4);
+  }
+}
+
+void nibble_codes(const uint8_t* qs, uint8_t* codes) {
+  for (int j = 0; j < 16; ++j) {
+    codes[j] = qs[j] & 0x0f;
+    codes[j + 16] = qs[j] >> 4;
+  }
+}
+
+// ---- One group of kPackRows rows, `blocks` blocks (or super-blocks) each.
+
+void pack_q4_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 144) {
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ4_0>(rows[r] + b * sizeof(BlockQ4_0));
+      uint8_t codes[32];
+      nibble_codes(blk.qs, codes);
+      put_u16(out, r, blk.d);
+      put_nibbles(out + 16, r, codes);
+    }
+  }
+}
+
+void pack_q4_1(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 160) {
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ4_1>(rows[r] + b * sizeof(BlockQ4_1));
+      uint8_t codes[32];
+      nibble_codes(blk.qs, codes);
+      put_u16(out, r, blk.d);
+      put_u16(out + 16, r, blk.m);
+      put_nibbles(out + 32, r, codes);
+    }
+  }
+}
+
+void pack_q5_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 176) {
+    std::memset(out + 144, 0, 32);
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ5_0>(rows[r] + b * sizeof(BlockQ5_0));
+      uint32_t qh;
+      std::memcpy(&qh, blk.qh, 4);
+      uint8_t codes[32];
+      nibble_codes(blk.qs, codes);
+      for (int v = 0; v < 32; ++v) codes[v] = static_cast<uint8_t>(codes[v] | (((qh >> v) & 1u) << 4));
+      put_u16(out, r, blk.d);
+      put_nibbles(out + 16, r, codes);
+      put_bit_masks(out + 144, r, codes, 4);
+    }
+  }
+}
+
+void pack_q8_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 272) {
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ8_0>(rows[r] + b * sizeof(BlockQ8_0));
+      uint8_t codes[32];
+      for (int v = 0; v < 32; ++v) codes[v] = static_cast<uint8_t>(blk.qs[v] + 128);
+      put_u16(out, r, blk.d);
+      put_bytes(out + 16, r, codes);
+    }
+  }
+}
+
+void q4k_scale_min(const uint8_t* s, int j, uint8_t& sc, uint8_t& m) {
+  if (j < 4) {
+    sc = s[j] & 63;
+    m = s[j + 4] & 63;
+  } else {
+    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
+    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+  }
+}
+
+void pack_q4_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 1184) {
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ4_K>(rows[r] + b * sizeof(BlockQ4_K));
+      put_u16(out, r, blk.d);
+      put_u16(out + 16, r, blk.dmin);
+      for (int j = 0; j < 8; ++j) {
+        q4k_scale_min(blk.scales, j, out[32 + 8 * j + r], out[96 + 8 * j + r]);
+        uint8_t codes[32];
+        const uint8_t* qs = blk.qs + (j / 2) * 32;
+        for (int l = 0; l < 32; ++l) codes[l] = (j % 2 == 0) ? (qs[l] & 0x0f) : (qs[l] >> 4);
+        put_nibbles(out + 160 + 128 * j, r, codes);
+      }
+    }
+  }
+}
+
+void pack_q6_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 1680) {
+    for (int j = 0; j < 8; ++j) std::memset(out + 144 + 192 * j + 128, 0, 64);
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ6_K>(rows[r] + b * sizeof(BlockQ6_K));
+      put_u16(out, r, blk.d);
+      for (int i = 0; i < 16; ++i) out[16 + 8 * i + r] = static_cast<uint8_t>(blk.scales[i]);
+      for (int j = 0; j < 8; ++j) {
+        const int h = j / 4, s = j % 4;
+        uint8_t codes[32];
+        for (int l = 0; l < 32; ++l) {
+          const uint8_t ql = blk.ql[h * 64 + (s & 1) * 32 + l];
+          const int lo = s < 2 ? (ql & 0x0f) : (ql >> 4);
+          const int hi = (blk.qh[h * 32 + l] >> (2 * s)) & 3;
+          codes[l] = static_cast<uint8_t>(lo | (hi << 4));
+        }
+        uint8_t* dst = out + 144 + 192 * j;
+        put_nibbles(dst, r, codes);
+        for (int k = 0; k < 8; ++k)
+          for (int jj = 0; jj < 4; ++jj)
+            dst[128 + (k / 4) * 32 + 4 * r + jj] |=
+                static_cast<uint8_t>((codes[4 * k + jj] >> 4) << (2 * (k % 4)));
+      }
+    }
+  }
+}
+
+struct Packer {
+  int64_t block_values;
+  int64_t group_block_bytes;
+  void (*pack)(const uint8_t* const* rows, int64_t blocks, uint8_t* out);
+};
+
+const Packer* packer(DType type) {
+  static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5_0},
+      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k};
+  switch (type) {
+    case DType::Q4_0: return &q4_0;
+    case DType::Q4_1: return &q4_1;
+    case DType::Q5_0: return &q5_0;
+    case DType::Q8_0: return &q8_0;
+    case DType::Q4_K: return &q4_k;
+    case DType::Q6_K: return &q6_k;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+bool packable(DType type, int64_t cols) {
+  const Packer* p = packer(type);
+  return p != nullptr && cols > 0 && cols % p->block_values == 0;
+}
+
+int64_t packed_group_bytes(DType type, int64_t cols) {
+  if (!packable(type, cols)) fail("no packed layout for {} rows of {} values", dtype_name(type), cols);
+  const Packer* p = packer(type);
+  return cols / p->block_values * p->group_block_bytes;
+}
+
+void PackedWeights::Free::operator()(uint8_t* p) const { std::free(p); }
+
+PackedWeights::PackedWeights(DType type, int64_t rows, int64_t cols, const void* data,
+                             ThreadPool& pool)
+    : type_(type), groups_(rows / kPackRows), group_bytes_(packed_group_bytes(type, cols)) {
+  const uint64_t size = static_cast<uint64_t>(groups_ * group_bytes_);
+  const uint64_t alloc = (size + 63) / 64 * 64;
+  bytes_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, alloc == 0 ? 64 : alloc)));
+  if (!bytes_) fail("out of memory repacking {} MiB of weights", size >> 20);
+  const Packer* p = packer(type);
+  const uint64_t row_stride = row_bytes(type, cols);
+  const auto* base = static_cast<const uint8_t*>(data);
+  const int64_t blocks = cols / p->block_values;
+  pool.parallel_for(groups_, 1, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g) {
+      const uint8_t* rows_ptr[kPackRows];
+      for (int r = 0; r < kPackRows; ++r)
+        rows_ptr[r] = base + static_cast<uint64_t>(g * kPackRows + r) * row_stride;
+      p->pack(rows_ptr, blocks, bytes_.get() + g * group_bytes_);
+    }
+  });
+}
+
+}  // namespace yak::kernels::cpu
