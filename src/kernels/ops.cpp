@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace yak::kernels {
 
@@ -13,20 +14,27 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * weight[i];
 }
 
-void rope(float* heads, int64_t n_heads, int64_t head_dim, int32_t pos, const RopeParams& p) {
-  const int64_t half = p.n_rot / 2;
+void rope_angles(int32_t pos, const RopeParams& p, float* cos_sin) {
   // Angles are computed in double: at long positions float angles lose the
   // low bits that the reference (which computes them in float64 or exact
   // float32 products) keeps.
-  for (int64_t i = 0; i < half; ++i) {
+  for (int64_t i = 0; i < p.n_rot / 2; ++i) {
     double inv_freq = std::pow(static_cast<double>(p.freq_base),
                                -2.0 * static_cast<double>(i) / static_cast<double>(p.n_rot));
     if (p.freq_factors != nullptr) inv_freq /= p.freq_factors[i];
     const double angle = static_cast<double>(pos) * p.freq_scale * inv_freq;
-    const float c = static_cast<float>(std::cos(angle));
-    const float s = static_cast<float>(std::sin(angle));
-    for (int64_t h = 0; h < n_heads; ++h) {
-      float* v = heads + h * head_dim;
+    cos_sin[2 * i] = static_cast<float>(std::cos(angle));
+    cos_sin[2 * i + 1] = static_cast<float>(std::sin(angle));
+  }
+}
+
+void rope_rotate(float* heads, int64_t n_heads, int64_t head_dim, const float* cos_sin,
+                 const RopeParams& p) {
+  const int64_t half = p.n_rot / 2;
+  for (int64_t h = 0; h < n_heads; ++h) {
+    float* v = heads + h * head_dim;
+    for (int64_t i = 0; i < half; ++i) {
+      const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
       const int64_t a = p.style == RopeStyle::kNeox ? i : 2 * i;
       const int64_t b = p.style == RopeStyle::kNeox ? i + half : 2 * i + 1;
       const float x0 = v[a];
@@ -35,6 +43,12 @@ void rope(float* heads, int64_t n_heads, int64_t head_dim, int32_t pos, const Ro
       v[b] = x0 * s + x1 * c;
     }
   }
+}
+
+void rope(float* heads, int64_t n_heads, int64_t head_dim, int32_t pos, const RopeParams& p) {
+  std::vector<float> cos_sin(static_cast<size_t>(p.n_rot));
+  rope_angles(pos, p, cos_sin.data());
+  rope_rotate(heads, n_heads, head_dim, cos_sin.data(), p);
 }
 
 void softmax(float* x, int64_t n) {

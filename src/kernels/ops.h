@@ -27,6 +27,13 @@ struct RopeParams {
 // Rotates n_heads heads of head_dim floats each, laid out back to back, for position pos.
 void rope(float* heads, int64_t n_heads, int64_t head_dim, int32_t pos, const RopeParams& params);
 
+// rope() in two steps, so that the angles of a position are computed once for
+// all layers: cos_sin[2i], cos_sin[2i+1] = cos, sin of pair i's angle
+// (n_rot / 2 pairs), then the rotation with them.
+void rope_angles(int32_t pos, const RopeParams& params, float* cos_sin);
+void rope_rotate(float* heads, int64_t n_heads, int64_t head_dim, const float* cos_sin,
+                 const RopeParams& params);
+
 // In-place softmax over n elements; -inf entries become 0.
 void softmax(float* x, int64_t n);
 

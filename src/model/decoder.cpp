@@ -19,6 +19,25 @@ void add_bias(float* rows, int64_t n, int64_t width, const float* bias) {
   for (int64_t t = 0; t < n; ++t) kernels::add_inplace(rows + t * width, bias, width);
 }
 
+// Per-token work (norms, rotations, activations) is spread over the pool in
+// prefill; a decode step's few tokens are not worth waking it for.
+template <typename Fn>
+void for_each_token(ThreadPool& pool, int32_t n, Fn&& fn) {
+  if (n < 4) {
+    for (int32_t t = 0; t < n; ++t) fn(t);
+    return;
+  }
+  pool.parallel_for(n, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) fn(static_cast<int32_t>(t));
+  });
+}
+
+bool any_fast(std::initializer_list<const kernels::Linear*> linears) {
+  for (const kernels::Linear* l : linears)
+    if (l->precision() == kernels::Precision::kFast) return true;
+  return false;
+}
+
 }  // namespace
 
 Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens)
@@ -39,6 +58,7 @@ Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t
   gate_.resize(sz(max_tokens, config.n_ff));
   up_.resize(sz(max_tokens, config.n_ff));
   out_rows_.resize(sz(max_tokens, config.n_embd));
+  rope_cos_sin_.resize(sz(max_tokens, config.n_rot));
   const int32_t group = config.n_head / config.n_head_kv;
   lanes_.reserve(sz(max_tokens, group));
   tiles_.reserve(sz(max_tokens, group));
@@ -56,6 +76,9 @@ void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, 
   }
 
   plan_attention(batch);
+  for (int32_t t = 0; t < n; ++t)
+    kernels::rope_angles(batch.positions[static_cast<size_t>(t)], rope_,
+                         rope_cos_sin_.data() + static_cast<int64_t>(t) * config_.n_rot);
   for (int32_t layer = 0; layer < config_.n_layer; ++layer) {
     attention_block(layer, batch, cache, pool);
     feed_forward_block(layer, n, pool);
@@ -81,31 +104,44 @@ void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& ca
   const int64_t q_dim = config_.q_dim();
   const int64_t kv_dim = config_.kv_dim();
 
-  for (int32_t t = 0; t < n; ++t)
+  for_each_token(pool, n, [&](int32_t t) {
     kernels::rms_norm(x_.data() + t * d, w.attn_norm, xn_.data() + t * d, d, config_.rms_eps);
+  });
 
-  w.wq.forward(xn_.data(), d, n, q_.data(), q_dim, pool);
-  w.wk.forward(xn_.data(), d, n, k_.data(), kv_dim, pool);
-  w.wv.forward(xn_.data(), d, n, v_.data(), kv_dim, pool);
+  // Q, K and V read the same rows: quantize them once.
+  if (any_fast({&w.wq, &w.wk, &w.wv})) {
+    xq_.quantize(xn_.data(), d, n, d, pool);
+    w.wq.forward(xq_, d, q_.data(), q_dim, pool);
+    w.wk.forward(xq_, d, k_.data(), kv_dim, pool);
+    w.wv.forward(xq_, d, v_.data(), kv_dim, pool);
+  } else {
+    w.wq.forward(xn_.data(), d, n, q_.data(), q_dim, pool);
+    w.wk.forward(xn_.data(), d, n, k_.data(), kv_dim, pool);
+    w.wv.forward(xn_.data(), d, n, v_.data(), kv_dim, pool);
+  }
   add_bias(q_.data(), n, q_dim, w.bq);
   add_bias(k_.data(), n, kv_dim, w.bk);
   add_bias(v_.data(), n, kv_dim, w.bv);
 
   // Rotate, then store every token's key and value before any attention, so a
   // token sees the earlier tokens of its own sequence in this same batch.
-  for (int32_t t = 0; t < n; ++t) {
+  for_each_token(pool, n, [&](int32_t t) {
     const int32_t pos = batch.positions[static_cast<size_t>(t)];
     const int32_t seq = batch.seq_ids[static_cast<size_t>(t)];
-    kernels::rope(q_.data() + t * q_dim, config_.n_head, config_.head_dim, pos, rope_);
-    kernels::rope(k_.data() + t * kv_dim, config_.n_head_kv, config_.head_dim, pos, rope_);
+    const float* cos_sin = rope_cos_sin_.data() + static_cast<int64_t>(t) * config_.n_rot;
+    kernels::rope_rotate(q_.data() + t * q_dim, config_.n_head, config_.head_dim, cos_sin, rope_);
+    kernels::rope_rotate(k_.data() + t * kv_dim, config_.n_head_kv, config_.head_dim, cos_sin,
+                         rope_);
     std::copy_n(k_.data() + t * kv_dim, kv_dim, cache.key(layer, seq, pos));
     std::copy_n(v_.data() + t * kv_dim, kv_dim, cache.value(layer, seq, pos));
-  }
+  });
 
   attend(layer, batch, cache, pool);
 
   w.wo.forward(attn_.data(), q_dim, n, proj_.data(), d, pool);
-  for (int32_t t = 0; t < n; ++t) kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
+  for_each_token(pool, n, [&](int32_t t) {
+    kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
+  });
 }
 
 void Decoder::plan_attention(const BatchView& batch) {
@@ -173,14 +209,25 @@ void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t d = config_.n_embd;
   const int64_t ff = config_.n_ff;
-  for (int32_t t = 0; t < n; ++t)
+  for_each_token(pool, n, [&](int32_t t) {
     kernels::rms_norm(x_.data() + t * d, w.ffn_norm, xn_.data() + t * d, d, config_.rms_eps);
-  w.w_gate.forward(xn_.data(), d, n, gate_.data(), ff, pool);
-  w.w_up.forward(xn_.data(), d, n, up_.data(), ff, pool);
-  for (int32_t t = 0; t < n; ++t)
-    kernels::silu_mul(gate_.data() + t * ff, up_.data() + t * ff, gate_.data() + t * ff, ff);
+  });
+  if (any_fast({&w.w_gate, &w.w_up})) {
+    xq_.quantize(xn_.data(), d, n, d, pool);
+    w.w_gate.forward(xq_, d, gate_.data(), ff, pool);
+    w.w_up.forward(xq_, d, up_.data(), ff, pool);
+  } else {
+    w.w_gate.forward(xn_.data(), d, n, gate_.data(), ff, pool);
+    w.w_up.forward(xn_.data(), d, n, up_.data(), ff, pool);
+  }
+  const auto silu_mul = kernels::cpu::active_kernels().silu_mul;
+  for_each_token(pool, n, [&](int32_t t) {
+    silu_mul(gate_.data() + t * ff, up_.data() + t * ff, gate_.data() + t * ff, ff);
+  });
   w.w_down.forward(gate_.data(), ff, n, proj_.data(), d, pool);
-  for (int32_t t = 0; t < n; ++t) kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
+  for_each_token(pool, n, [&](int32_t t) {
+    kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
+  });
 }
 
 }  // namespace yak::model

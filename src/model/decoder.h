@@ -9,6 +9,7 @@
 #include "core/thread_pool.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
+#include "kernels/linear.h"
 #include "model/weights.h"
 
 namespace yak::model {
@@ -72,6 +73,8 @@ class Decoder {
   std::vector<float> gate_;      // [n_ff]
   std::vector<float> up_;        // [n_ff]
   std::vector<float> out_rows_;  // final normalised rows that need logits [n_embd]
+  std::vector<float> rope_cos_sin_;  // each token's rotation, for all layers [n_rot]
+  kernels::QuantizedRows xq_;        // xn_ quantized for the fast path
 };
 
 }  // namespace yak::model

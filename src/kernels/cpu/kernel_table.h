@@ -94,6 +94,8 @@ struct KernelTable {
   // In-place softmax over x[0..n); -inf entries become 0 (kernels/ops.h).
   void (*softmax)(float* x, int64_t n) = nullptr;
   AttendTileFn attend_tile = nullptr;
+  // out = silu(gate) * up (kernels/ops.h); out may alias gate.
+  void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
 
   RowDotQFn quantized(DType t) const { return row_dot_q[static_cast<uint32_t>(t) & 31u]; }
   RowDotFFn floating(DType t) const { return row_dot_f[static_cast<uint32_t>(t) & 31u]; }

@@ -1,7 +1,11 @@
 #include "kernels/cpu/packed_weights.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "core/error.h"
 #include "kernels/cpu/ref/quant_blocks.h"
@@ -194,15 +198,43 @@ int64_t packed_group_bytes(DType type, int64_t cols) {
   return cols / p->block_values * p->group_block_bytes;
 }
 
-void PackedWeights::Free::operator()(uint8_t* p) const { std::free(p); }
+PackedWeights::Buffer::Buffer(uint64_t size) {
+  // Decode streams every packed byte once per token: 2 MiB pages spare the TLB
+  // a miss every 4 KiB (transparent huge pages are often "madvise" only). The
+  // mapping is aligned to 2 MiB by hand and ends at the last 4 KiB page used,
+  // so a tensor's tail costs no more than its size.
+  constexpr uint64_t kHuge = 2u << 20, kPage = 4096;
+  mapped_ = std::max<uint64_t>(kPage, (size + kPage - 1) / kPage * kPage);
+  void* raw = ::mmap(nullptr, mapped_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+  if (raw == MAP_FAILED) fail("out of memory repacking {} MiB of weights", size >> 20);
+  const auto base = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t start = (base + kHuge - 1) / kHuge * kHuge;
+  if (start > base) ::munmap(raw, start - base);
+  const uintptr_t end = base + mapped_ + kHuge;
+  if (end > start + mapped_) ::munmap(reinterpret_cast<void*>(start + mapped_), end - start - mapped_);
+  data_ = reinterpret_cast<uint8_t*>(start);
+  if (mapped_ >= kHuge) ::madvise(data_, mapped_, MADV_HUGEPAGE);
+}
+
+PackedWeights::Buffer::~Buffer() {
+  if (data_ != nullptr) ::munmap(data_, mapped_);
+}
+
+PackedWeights::Buffer& PackedWeights::Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, mapped_);
+    data_ = std::exchange(other.data_, nullptr);
+    mapped_ = std::exchange(other.mapped_, 0);
+  }
+  return *this;
+}
 
 PackedWeights::PackedWeights(DType type, int64_t rows, int64_t cols, const void* data,
                              ThreadPool& pool)
     : type_(type), groups_(rows / kPackRows), group_bytes_(packed_group_bytes(type, cols)) {
   const uint64_t size = static_cast<uint64_t>(groups_ * group_bytes_);
-  const uint64_t alloc = (size + 63) / 64 * 64;
-  bytes_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, alloc == 0 ? 64 : alloc)));
-  if (!bytes_) fail("out of memory repacking {} MiB of weights", size >> 20);
+  bytes_ = Buffer(size);
   const Packer* p = packer(type);
   const uint64_t row_stride = row_bytes(type, cols);
   const auto* base = static_cast<const uint8_t*>(data);
@@ -212,7 +244,7 @@ PackedWeights::PackedWeights(DType type, int64_t rows, int64_t cols, const void*
       const uint8_t* rows_ptr[kPackRows];
       for (int r = 0; r < kPackRows; ++r)
         rows_ptr[r] = base + static_cast<uint64_t>(g * kPackRows + r) * row_stride;
-      p->pack(rows_ptr, blocks, bytes_.get() + g * group_bytes_);
+      p->pack(rows_ptr, blocks, bytes_.data() + g * group_bytes_);
     }
   });
 }

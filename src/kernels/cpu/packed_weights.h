@@ -28,7 +28,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 
 #include "core/dtype.h"
 #include "core/thread_pool.h"
@@ -53,17 +52,29 @@ class PackedWeights {
   DType type() const { return type_; }
   int64_t groups() const { return groups_; }
   int64_t group_bytes() const { return group_bytes_; }
-  const uint8_t* group(int64_t g) const { return bytes_.get() + g * group_bytes_; }
+  const uint8_t* group(int64_t g) const { return bytes_.data() + g * group_bytes_; }
   uint64_t size_bytes() const { return static_cast<uint64_t>(groups_ * group_bytes_); }
 
  private:
-  struct Free {
-    void operator()(uint8_t* p) const;
+  // Anonymous memory of its own, in huge pages where the kernel allows.
+  class Buffer {
+   public:
+    Buffer() = default;
+    explicit Buffer(uint64_t size);
+    ~Buffer();
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(Buffer&& other) noexcept;
+    uint8_t* data() const { return data_; }
+
+   private:
+    uint8_t* data_ = nullptr;
+    uint64_t mapped_ = 0;
   };
+
   DType type_;
   int64_t groups_;
   int64_t group_bytes_;
-  std::unique_ptr<uint8_t, Free> bytes_;
+  Buffer bytes_;
 };
 
 }  // namespace yak::kernels::cpu

@@ -310,6 +310,7 @@ void fill_scalar_table(KernelTable& t) {
   };
   t.softmax = kernels::softmax;
   t.attend_tile = attend_tile;
+  t.silu_mul = kernels::silu_mul;
   t.row_dot_f[idx<DType::F32>()] = row_dot_f32;
   t.row_dot_f[idx<DType::F16>()] = row_dot_f16;
   t.row_dot_f[idx<DType::BF16>()] = row_dot_bf16;

@@ -87,3 +87,35 @@ TEST(AttentionKernels, SoftmaxMatchesReference) {
 
 }  // namespace
 }  // namespace yak::kernels::cpu
+
+namespace yak::kernels::cpu {
+namespace {
+
+TEST(ActivationKernels, SiluMulMatchesReference) {
+  std::mt19937 rng(8);
+  const KernelTable& scalar = kernel_table(CpuLevel::kScalar);
+  for (CpuLevel level : {CpuLevel::kAvx2, CpuLevel::kAvx512}) {
+    if (!level_supported(level)) continue;
+    for (int64_t n : {1, 8, 16, 37, 1536}) {
+      std::vector<float> g = random_floats(n, rng, 4.0f), u = random_floats(n, rng, 1.0f);
+      if (n > 3) {
+        g[0] = -100.0f;  // exp(-g) beyond float: silu -> -0
+        g[1] = 100.0f;   // silu(g) = g
+        g[2] = NAN;
+      }
+      std::vector<float> want(static_cast<size_t>(n)), got(static_cast<size_t>(n));
+      scalar.silu_mul(g.data(), u.data(), want.data(), n);
+      kernel_table(level).silu_mul(g.data(), u.data(), got.data(), n);
+      for (int64_t i = 0; i < n; ++i) {
+        if (std::isnan(want[i])) {
+          EXPECT_TRUE(std::isnan(got[i])) << i;
+          continue;
+        }
+        ASSERT_NEAR(got[i], want[i], 1e-6 * (1.0 + std::fabs(want[i]))) << level_name(level) << " i=" << i;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace yak::kernels::cpu
