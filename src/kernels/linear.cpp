@@ -99,7 +99,8 @@ void QuantizedRows::quantize(const float* x, int64_t x_stride, int64_t n_tokens,
 bool Linear::pack(ThreadPool& pool) {
   if (packed_ != nullptr) return true;
   if (precision_ != Precision::kFast || weight_.rows < cpu::kPackRows) return false;
-  if (cpu::active_kernels().packed(weight_.type) == nullptr) return false;
+  const cpu::KernelTable& k = cpu::active_kernels();
+  if (k.packed(weight_.type) == nullptr && k.packed_f(weight_.type) == nullptr) return false;
   if (!cpu::packable(weight_.type, weight_.cols)) return false;
   packed_ = std::make_shared<const cpu::PackedWeights>(weight_.type, weight_.rows, weight_.cols,
                                                        weight_.data, pool);
@@ -139,9 +140,12 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
   const cpu::BlockQ8A* a = qdot != nullptr ? rows->token(0) : nullptr;
 
   // Packed row groups first; rows past the last whole group take the row kernels.
-  const cpu::PackedGemmFn gemm = packed_ != nullptr ? k.packed(weight_.type) : nullptr;
-  const int64_t packed_rows = gemm != nullptr ? packed_->groups() * cpu::kPackRows : 0;
-  if (gemm != nullptr) {
+  const cpu::PackedGemmFn gemm = packed_ != nullptr && qdot != nullptr ? k.packed(weight_.type) : nullptr;
+  const cpu::PackedGemmFFn gemm_f =
+      packed_ != nullptr && qdot == nullptr ? k.packed_f(weight_.type) : nullptr;
+  const int64_t packed_rows =
+      gemm != nullptr || gemm_f != nullptr ? packed_->groups() * cpu::kPackRows : 0;
+  if (packed_rows > 0) {
     const int64_t group_bytes = packed_->group_bytes();
     // A chunk of groups (~256 KiB) stays in L2 while every token tile streams past it.
     const int64_t chunk = std::max<int64_t>(1, (256 << 10) / group_bytes);
@@ -150,8 +154,13 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
         const int64_t c1 = std::min(g1, c0 + chunk);
         for (int64_t t = 0; t < n_tokens; t += kTokenTile) {
           const int64_t nt = std::min(kTokenTile, n_tokens - t);
-          gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt,
-               y + t * y_stride + c0 * cpu::kPackRows, y_stride);
+          float* yt = y + t * y_stride + c0 * cpu::kPackRows;
+          if (gemm != nullptr) {
+            gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt, yt, y_stride);
+          } else {
+            gemm_f(packed_->group(c0), c1 - c0, group_bytes, cols, x + t * x_stride, x_stride, nt,
+                   yt, y_stride);
+          }
         }
       }
     });

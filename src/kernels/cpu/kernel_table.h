@@ -73,6 +73,12 @@ struct KeyValueRuns {
 using AttendTileFn = void (*)(const AttentionTile& tile, const KeyValueRuns& kv, int64_t head_dim,
                               float scale);
 
+// The same for packed float weights (F16) against float token rows, token t
+// at x + t * x_stride.
+using PackedGemmFFn = void (*)(const uint8_t* groups, int64_t n_groups, int64_t group_bytes,
+                               int64_t cols, const float* x, int64_t x_stride, int64_t nt,
+                               float* y, int64_t y_stride);
+
 struct KernelTable {
   CpuLevel level = CpuLevel::kScalar;
   QuantizeActsFn quantize_acts = nullptr;
@@ -81,6 +87,7 @@ struct KernelTable {
   RowDotFFn row_dot_f[32] = {};
   // Null where the level has no packed kernel for the type (always at scalar).
   PackedGemmFn packed_gemm[32] = {};
+  PackedGemmFFn packed_gemm_f[32] = {};
   // dot of two float vectors (the exact path's inner product).
   float (*dot_f32)(const float* a, const float* b, int64_t n) = nullptr;
 
@@ -100,6 +107,7 @@ struct KernelTable {
   RowDotQFn quantized(DType t) const { return row_dot_q[static_cast<uint32_t>(t) & 31u]; }
   RowDotFFn floating(DType t) const { return row_dot_f[static_cast<uint32_t>(t) & 31u]; }
   PackedGemmFn packed(DType t) const { return packed_gemm[static_cast<uint32_t>(t) & 31u]; }
+  PackedGemmFFn packed_f(DType t) const { return packed_gemm_f[static_cast<uint32_t>(t) & 31u]; }
 };
 
 // The table of `level`; throws yak::Error if this CPU cannot run it.

@@ -165,6 +165,12 @@ void pack_q6_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   }
 }
 
+// F16: value k of the group's 8 rows in 16 bytes, for k = 0..cols-1.
+void pack_f16(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
+  for (int64_t k = 0; k < cols; ++k, out += 16)
+    for (int r = 0; r < kPackRows; ++r) std::memcpy(out + 2 * r, rows[r] + 2 * k, 2);
+}
+
 struct Packer {
   int64_t block_values;
   int64_t group_block_bytes;
@@ -173,7 +179,7 @@ struct Packer {
 
 const Packer* packer(DType type) {
   static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5_0},
-      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k};
+      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k}, f16{1, 16, pack_f16};
   switch (type) {
     case DType::Q4_0: return &q4_0;
     case DType::Q4_1: return &q4_1;
@@ -181,6 +187,7 @@ const Packer* packer(DType type) {
     case DType::Q8_0: return &q8_0;
     case DType::Q4_K: return &q4_k;
     case DType::Q6_K: return &q6_k;
+    case DType::F16: return &f16;
     default: return nullptr;
   }
 }

@@ -22,6 +22,8 @@
 //   Q6_K  d[8] fp16 | scale[16 sub][8 rows] i8 | 8 x (nibbles[4][32] |
 //         high[2][32]) where byte 4r + j of high[k / 4] holds, in bits
 //         2(k % 4)..+1, the top two bits of code vector k's byte 4r + j  1680 B (8 x 210)
+// and per value k of F16 rows: the 8 rows' halves, 16 B (a float vector of
+// the 8 rows' weights, multiplied by token values broadcast to every lane).
 // Codes are unsigned (the dot instructions take unsigned weights against
 // signed activations); each kernel subtracts the zero point times the
 // activation block's sum, as the scalar reference's signed codes imply.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/half.h"
 #include "core/thread_pool.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/kernel_table.h"
@@ -45,7 +46,8 @@ TEST(PackedKernels, LayoutSizesMatchTheSourceBytes) {
         << dtype_name(t);
   }
   EXPECT_FALSE(packable(DType::Q5_1, 64));
-  EXPECT_FALSE(packable(DType::F16, 64));
+  EXPECT_EQ(packed_group_bytes(DType::F16, 40), 40 * 2 * kPackRows);
+  EXPECT_FALSE(packable(DType::F32, 64));
   EXPECT_FALSE(packable(DType::Q4_K, 32));
 }
 
@@ -102,6 +104,45 @@ TEST(PackedKernels, MatchScalarReferenceOnEveryTypeAndTokenCount) {
   }
 }
 
+TEST(PackedKernels, F16MatchesScalarReference) {
+  ASSERT_FALSE(simd_levels().empty()) << "this test needs a CPU with AVX2";
+  std::mt19937 rng(12);
+  ThreadPool pool(2);
+  const KernelTable& scalar = kernel_table(CpuLevel::kScalar);
+  for (CpuLevel level : simd_levels()) {
+    const PackedGemmFFn gemm = kernel_table(level).packed_f(DType::F16);
+    ASSERT_NE(gemm, nullptr) << level_name(level);
+    for (int64_t cols : {1, 7, 64, 131}) {
+      const int64_t rows = 2 * kPackRows;
+      const std::vector<float> wf = random_floats(rows * cols, rng);
+      std::vector<uint16_t> w(wf.size());
+      for (size_t i = 0; i < wf.size(); ++i) w[i] = float_to_half(wf[i]);
+      const PackedWeights packed(DType::F16, rows, cols, w.data(), pool);
+      for (int64_t tokens : {1, 2, 3, 5, 8, 13}) {
+        const int64_t xs = cols + 1, ys = rows + 3;
+        const std::vector<float> x = random_floats(tokens * xs, rng);
+        std::vector<float> y(static_cast<size_t>(tokens * ys), -7.0f);
+        gemm(packed.group(0), packed.groups(), packed.group_bytes(), cols, x.data(), xs, tokens,
+             y.data(), ys);
+        for (int64_t t = 0; t < tokens; ++t) {
+          for (int64_t r = 0; r < rows; ++r) {
+            const float* xt = x.data() + t * xs;
+            float want;
+            scalar.floating(DType::F16)(reinterpret_cast<const uint8_t*>(w.data() + r * cols), cols,
+                                        &xt, 1, &want);
+            double mag = 0.0;
+            for (int64_t i = 0; i < cols; ++i)
+              mag += std::fabs(static_cast<double>(half_to_float(w[r * cols + i])) * xt[i]);
+            ASSERT_NEAR(y[t * ys + r], want, 1e-6 * mag + 1e-30)
+                << level_name(level) << " cols=" << cols << " tokens=" << tokens << " r=" << r;
+          }
+          for (int64_t r = rows; r < ys; ++r) ASSERT_EQ(y[t * ys + r], -7.0f);
+        }
+      }
+    }
+  }
+}
+
 TEST(PackedKernels, NonFiniteActivationsGiveNan) {
   ThreadPool pool(1);
   std::mt19937 rng(3);
@@ -134,18 +175,28 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
   ThreadPool pool(2);
   for (CpuLevel level : simd_levels()) {
     set_active_kernels(level);
-    for (DType type : kPackedTypes) {
+    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0, DType::Q4_K,
+                       DType::Q6_K, DType::F16}) {
       const int64_t cols = traits(type).block_size == 256 ? 256 : 64;
       const int64_t rows = 37;  // 4 groups and 5 rows of the row kernels
       std::vector<uint8_t> w;
       for (int64_t r = 0; r < rows; ++r) {
+        if (type == DType::F16) {  // random bits would include infinities and NaNs
+          for (float v : random_floats(cols, rng)) {
+            const uint16_t h = float_to_half(v);
+            w.push_back(static_cast<uint8_t>(h & 0xff));
+            w.push_back(static_cast<uint8_t>(h >> 8));
+          }
+          continue;
+        }
         const auto row = random_row(type, cols, rng, false);
         w.insert(w.end(), row.begin(), row.end());
       }
       const MatrixView view{type, rows, cols, w.data()};
       const Linear plain(view, Precision::kFast);
       Linear packed(view, Precision::kFast);
-      const bool has_kernel = active_kernels().packed(type) != nullptr;
+      const bool has_kernel =
+          active_kernels().packed(type) != nullptr || active_kernels().packed_f(type) != nullptr;
       EXPECT_EQ(packed.pack(pool), has_kernel) << dtype_name(type);
       Linear exact(view, Precision::kExact);
       EXPECT_FALSE(exact.pack(pool));
