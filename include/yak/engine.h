@@ -38,7 +38,7 @@ struct ModelInfo {
 
 // How matrix products are computed.
 enum class Precision {
-  kDefault,  // the environment's YAK_PRECISION (exact | fast), else kExact
+  kDefault,  // the environment's YAK_PRECISION (exact | fast), else kFast
   kExact,    // float32 from the dequantized weights: transformers' numbers (to ~1e-4)
   kFast,     // 8-bit activations and integer SIMD kernels: several times faster, with
              // the usual quantization error (as llama.cpp computes)

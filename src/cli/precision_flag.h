@@ -15,7 +15,7 @@ inline void add_precision_flag(CLI::App& cmd, Precision& precision) {
                                                   {"fast", Precision::kFast}};
   cmd.add_option("--precision", precision,
                  "exact: float32 products, transformers' numbers; fast: 8-bit activations and "
-                 "integer SIMD kernels (default: $YAK_PRECISION, else exact)")
+                 "integer SIMD kernels (default: $YAK_PRECISION, else fast)")
       ->transform(CLI::CheckedTransformer(names, CLI::ignore_case));
 }
 

@@ -18,7 +18,7 @@ std::atomic<int> g_precision{-1};
 
 Precision precision_from_env() {
   const char* env = std::getenv("YAK_PRECISION");
-  if (env == nullptr || *env == '\0') return Precision::kExact;
+  if (env == nullptr || *env == '\0') return Precision::kFast;
   const std::string v(env);
   if (v == "exact") return Precision::kExact;
   if (v == "fast") return Precision::kFast;

@@ -41,9 +41,11 @@ check "run greedy again" "$YAK" run -m "$MODEL" -p "The capital of France is" -n
 cmp -s "$TMP/out" "$TMP/first" && { passed=$((passed + 1)); echo "PASS greedy output independent of threads"; } \
   || { failed=$((failed + 1)); echo "FAIL greedy output differs with 1 thread"; }
 
-# The fast path (8-bit activations, SIMD integer kernels) gives the same answer.
+# Both precisions (fast: 8-bit activations, the default; exact: float32) give the same answer.
 check "run fast precision" "$YAK" run -m "$MODEL" --precision fast -p "The capital of France is" -n 12 --temp 0 -t 2
 grep -q "Paris" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL fast answer mentions Paris: $(cat "$TMP/out")"; }
+check "run exact precision" "$YAK" run -m "$MODEL" --precision exact -p "The capital of France is" -n 12 --temp 0 -t 2
+grep -q "Paris" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL exact answer mentions Paris: $(cat "$TMP/out")"; }
 
 # Same seed, same text; sampling flags accepted.
 check "run seeded" "$YAK" run -m "$MODEL" -p "Once upon a time" -n 16 --temp 0.9 --top-k 50 --top-p 0.9 --min-p 0.02 --repeat-penalty 1.1 --seed 42
