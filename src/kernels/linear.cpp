@@ -103,7 +103,7 @@ bool Linear::pack(ThreadPool& pool) {
   if (k.packed(weight_.type) == nullptr && k.packed_f(weight_.type) == nullptr) return false;
   if (!cpu::packable(weight_.type, weight_.cols)) return false;
   packed_ = std::make_shared<const cpu::PackedWeights>(weight_.type, weight_.rows, weight_.cols,
-                                                       weight_.data, pool);
+                                                       weight_.data, pool, k.f16_packing);
   return true;
 }
 
@@ -141,8 +141,11 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
 
   // Packed row groups first; rows past the last whole group take the row kernels.
   const cpu::PackedGemmFn gemm = packed_ != nullptr && qdot != nullptr ? k.packed(weight_.type) : nullptr;
+  // A level switched after packing may read F16 in another packing: then the row kernels.
   const cpu::PackedGemmFFn gemm_f =
-      packed_ != nullptr && qdot == nullptr ? k.packed_f(weight_.type) : nullptr;
+      packed_ != nullptr && qdot == nullptr && packed_->float_packing() == k.f16_packing
+          ? k.packed_f(weight_.type)
+          : nullptr;
   const int64_t packed_rows =
       gemm != nullptr || gemm_f != nullptr ? packed_->groups() * cpu::kPackRows : 0;
   if (packed_rows > 0) {

@@ -15,7 +15,10 @@ KernelTable build(CpuLevel level) {
   fill_scalar_table(t);
 #if defined(YAK_X86_KERNELS)
   if (level == CpuLevel::kAvx2) fill_avx2_table(t);
-  if (level == CpuLevel::kAvx512) fill_avx512_table(t);
+  if (level == CpuLevel::kAvx512) {
+    fill_avx512_table(t);
+    if (cpu_features().avx512bf16) fill_avx512_bf16_table(t);
+  }
 #endif
   return t;
 }

@@ -12,6 +12,7 @@
 
 #include "core/dtype.h"
 #include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/packed_weights.h"
 
 namespace yak::kernels::cpu {
 
@@ -88,6 +89,8 @@ struct KernelTable {
   // Null where the level has no packed kernel for the type (always at scalar).
   PackedGemmFn packed_gemm[32] = {};
   PackedGemmFFn packed_gemm_f[32] = {};
+  // The packing packed_gemm_f[F16] reads (packed_weights.h).
+  FloatPacking f16_packing = FloatPacking::kF16;
   // dot of two float vectors (the exact path's inner product).
   float (*dot_f32)(const float* a, const float* b, int64_t n) = nullptr;
 
@@ -126,5 +129,7 @@ void set_active_kernels(CpuLevel level);
 void fill_scalar_table(KernelTable& t);
 void fill_avx2_table(KernelTable& t);
 void fill_avx512_table(KernelTable& t);
+// F16 weights as bf16 pairs for vdpbf16ps, on CPUs with AVX512_BF16.
+void fill_avx512_bf16_table(KernelTable& t);
 
 }  // namespace yak::kernels::cpu

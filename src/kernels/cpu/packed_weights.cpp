@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "kernels/cpu/ref/quant_blocks.h"
 
 namespace yak::kernels::cpu {
@@ -171,13 +172,38 @@ void pack_f16(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
     for (int r = 0; r < kPackRows; ++r) std::memcpy(out + 2 * r, rows[r] + 2 * k, 2);
 }
 
+uint16_t bf16_nearest_even(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+// F16 rounded to bf16, pairs of values: pair p of the group's 8 rows in 32 bytes.
+void pack_bf16_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
+  for (int64_t p = 0; p < (cols + 1) / 2; ++p, out += 32) {
+    for (int r = 0; r < kPackRows; ++r) {
+      for (int j = 0; j < 2; ++j) {
+        const int64_t k = 2 * p + j;
+        uint16_t h = 0;
+        if (k < cols) std::memcpy(&h, rows[r] + 2 * k, 2);
+        const uint16_t b = k < cols ? bf16_nearest_even(half_to_float(h)) : 0;
+        std::memcpy(out + 4 * r + 2 * j, &b, 2);
+      }
+    }
+  }
+}
+
 struct Packer {
   int64_t block_values;
   int64_t group_block_bytes;
   void (*pack)(const uint8_t* const* rows, int64_t blocks, uint8_t* out);
 };
 
-const Packer* packer(DType type) {
+const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
+  static const Packer bf16_pairs{2, 32, pack_bf16_pairs};
+  if (type == DType::F16 && packing == FloatPacking::kBf16Pairs) return &bf16_pairs;
   static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5_0},
       q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k}, f16{1, 16, pack_f16};
   switch (type) {
@@ -199,10 +225,10 @@ bool packable(DType type, int64_t cols) {
   return p != nullptr && cols > 0 && cols % p->block_values == 0;
 }
 
-int64_t packed_group_bytes(DType type, int64_t cols) {
+int64_t packed_group_bytes(DType type, int64_t cols, FloatPacking packing) {
   if (!packable(type, cols)) fail("no packed layout for {} rows of {} values", dtype_name(type), cols);
-  const Packer* p = packer(type);
-  return cols / p->block_values * p->group_block_bytes;
+  const Packer* p = packer(type, packing);
+  return (cols + p->block_values - 1) / p->block_values * p->group_block_bytes;
 }
 
 PackedWeights::Buffer::Buffer(uint64_t size) {
@@ -238,14 +264,18 @@ PackedWeights::Buffer& PackedWeights::Buffer::operator=(Buffer&& other) noexcept
 }
 
 PackedWeights::PackedWeights(DType type, int64_t rows, int64_t cols, const void* data,
-                             ThreadPool& pool)
-    : type_(type), groups_(rows / kPackRows), group_bytes_(packed_group_bytes(type, cols)) {
+                             ThreadPool& pool, FloatPacking packing)
+    : type_(type),
+      packing_(packing),
+      groups_(rows / kPackRows),
+      group_bytes_(packed_group_bytes(type, cols, packing)) {
   const uint64_t size = static_cast<uint64_t>(groups_ * group_bytes_);
   bytes_ = Buffer(size);
-  const Packer* p = packer(type);
+  const Packer* p = packer(type, packing);
   const uint64_t row_stride = row_bytes(type, cols);
   const auto* base = static_cast<const uint8_t*>(data);
-  const int64_t blocks = cols / p->block_values;
+  // The float packers take the value count; the block packers the block count.
+  const int64_t blocks = p->block_values <= 2 ? cols : cols / p->block_values;
   pool.parallel_for(groups_, 1, [&](int64_t g0, int64_t g1) {
     for (int64_t g = g0; g < g1; ++g) {
       const uint8_t* rows_ptr[kPackRows];

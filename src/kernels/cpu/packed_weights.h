@@ -22,8 +22,12 @@
 //   Q6_K  d[8] fp16 | scale[16 sub][8 rows] i8 | 8 x (nibbles[4][32] |
 //         high[2][32]) where byte 4r + j of high[k / 4] holds, in bits
 //         2(k % 4)..+1, the top two bits of code vector k's byte 4r + j  1680 B (8 x 210)
-// and per value k of F16 rows: the 8 rows' halves, 16 B (a float vector of
-// the 8 rows' weights, multiplied by token values broadcast to every lane).
+// and for F16 rows, one of two packings (FloatPacking):
+//   kF16         per value k: the 8 rows' halves, 16 B (a float vector of the 8
+//                rows' weights, multiplied by token values broadcast to every lane)
+//   kBf16Pairs   per pair of values 2p, 2p+1: the 8 rows' pairs rounded to
+//                bf16, 32 B (for vdpbf16ps against a broadcast pair of bf16
+//                token values); an odd last value is paired with 0.
 // Codes are unsigned (the dot instructions take unsigned weights against
 // signed activations); each kernel subtracts the zero point times the
 // activation block's sum, as the scalar reference's signed codes imply.
@@ -38,20 +42,24 @@ namespace yak::kernels::cpu {
 
 inline constexpr int kPackRows = 8;
 
+enum class FloatPacking : uint8_t { kF16, kBf16Pairs };
+
 // True if `type` has a packed layout (and `cols` fits its block size).
 bool packable(DType type, int64_t cols);
 
 // Bytes of one packed group of kPackRows rows of `cols` values.
-int64_t packed_group_bytes(DType type, int64_t cols);
+int64_t packed_group_bytes(DType type, int64_t cols, FloatPacking packing = FloatPacking::kF16);
 
 // The first rows / kPackRows * kPackRows rows of a weight, repacked; the rest
 // of the rows stay with the unpacked kernels.
 class PackedWeights {
  public:
   // `rows` rows of `cols` values of `type`, row r at data + r * row_bytes.
-  PackedWeights(DType type, int64_t rows, int64_t cols, const void* data, ThreadPool& pool);
+  PackedWeights(DType type, int64_t rows, int64_t cols, const void* data, ThreadPool& pool,
+                FloatPacking packing = FloatPacking::kF16);
 
   DType type() const { return type_; }
+  FloatPacking float_packing() const { return packing_; }
   int64_t groups() const { return groups_; }
   int64_t group_bytes() const { return group_bytes_; }
   const uint8_t* group(int64_t g) const { return bytes_.data() + g * group_bytes_; }
@@ -74,6 +82,7 @@ class PackedWeights {
   };
 
   DType type_;
+  FloatPacking packing_;
   int64_t groups_;
   int64_t group_bytes_;
   Buffer bytes_;

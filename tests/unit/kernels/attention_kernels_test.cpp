@@ -77,7 +77,9 @@ TEST(AttentionKernels, SoftmaxMatchesReference) {
       kernel_table(level).softmax(got.data(), n);
       for (int64_t i = 0; i < n; ++i)
         ASSERT_NEAR(got[i], want[i], 1e-6 + 1e-6 * want[i]) << level_name(level) << " n=" << n;
-      if (n > 2) EXPECT_EQ(got[1], 0.0f);
+      if (n > 2) {
+        EXPECT_EQ(got[1], 0.0f);
+      }
     }
     std::vector<float> all_masked(20, -INFINITY);
     kernel_table(level).softmax(all_masked.data(), 20);

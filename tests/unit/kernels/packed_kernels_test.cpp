@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ TEST(PackedKernels, LayoutSizesMatchTheSourceBytes) {
   }
   EXPECT_FALSE(packable(DType::Q5_1, 64));
   EXPECT_EQ(packed_group_bytes(DType::F16, 40), 40 * 2 * kPackRows);
+  EXPECT_EQ(packed_group_bytes(DType::F16, 40, FloatPacking::kBf16Pairs), 40 * 2 * kPackRows);
+  EXPECT_EQ(packed_group_bytes(DType::F16, 41, FloatPacking::kBf16Pairs), 42 * 2 * kPackRows);
   EXPECT_FALSE(packable(DType::F32, 64));
   EXPECT_FALSE(packable(DType::Q4_K, 32));
 }
@@ -104,20 +107,37 @@ TEST(PackedKernels, MatchScalarReferenceOnEveryTypeAndTokenCount) {
   }
 }
 
+// Round to nearest even bf16, as a float.
+float bf16_round(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  bits &= 0xffff0000u;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// F16 kernels against a double-precision dot of the values they are meant to
+// multiply: the F16 weights and float activations as they are (kF16), or both
+// rounded to bf16 (kBf16Pairs).
 TEST(PackedKernels, F16MatchesScalarReference) {
   ASSERT_FALSE(simd_levels().empty()) << "this test needs a CPU with AVX2";
   std::mt19937 rng(12);
   ThreadPool pool(2);
-  const KernelTable& scalar = kernel_table(CpuLevel::kScalar);
   for (CpuLevel level : simd_levels()) {
-    const PackedGemmFFn gemm = kernel_table(level).packed_f(DType::F16);
+    const KernelTable& k = kernel_table(level);
+    const PackedGemmFFn gemm = k.packed_f(DType::F16);
     ASSERT_NE(gemm, nullptr) << level_name(level);
+    const bool bf16 = k.f16_packing == FloatPacking::kBf16Pairs;
+    if (level == CpuLevel::kAvx512) {
+      EXPECT_EQ(bf16, cpu_features().avx512bf16);
+    }
     for (int64_t cols : {1, 7, 64, 131}) {
       const int64_t rows = 2 * kPackRows;
       const std::vector<float> wf = random_floats(rows * cols, rng);
       std::vector<uint16_t> w(wf.size());
       for (size_t i = 0; i < wf.size(); ++i) w[i] = float_to_half(wf[i]);
-      const PackedWeights packed(DType::F16, rows, cols, w.data(), pool);
+      const PackedWeights packed(DType::F16, rows, cols, w.data(), pool, k.f16_packing);
       for (int64_t tokens : {1, 2, 3, 5, 8, 13}) {
         const int64_t xs = cols + 1, ys = rows + 3;
         const std::vector<float> x = random_floats(tokens * xs, rng);
@@ -127,12 +147,16 @@ TEST(PackedKernels, F16MatchesScalarReference) {
         for (int64_t t = 0; t < tokens; ++t) {
           for (int64_t r = 0; r < rows; ++r) {
             const float* xt = x.data() + t * xs;
-            float want;
-            scalar.floating(DType::F16)(reinterpret_cast<const uint8_t*>(w.data() + r * cols), cols,
-                                        &xt, 1, &want);
-            double mag = 0.0;
-            for (int64_t i = 0; i < cols; ++i)
-              mag += std::fabs(static_cast<double>(half_to_float(w[r * cols + i])) * xt[i]);
+            double want = 0.0, mag = 0.0;
+            for (int64_t i = 0; i < cols; ++i) {
+              float wv = half_to_float(w[r * cols + i]), xv = xt[i];
+              if (bf16) {
+                wv = bf16_round(wv);
+                xv = bf16_round(xv);
+              }
+              want += static_cast<double>(wv) * xv;
+              mag += std::fabs(static_cast<double>(wv) * xv);
+            }
             ASSERT_NEAR(y[t * ys + r], want, 1e-6 * mag + 1e-30)
                 << level_name(level) << " cols=" << cols << " tokens=" << tokens << " r=" << r;
           }
@@ -215,8 +239,14 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
           const std::vector<float> xt(x.begin() + t * xs, x.begin() + t * xs + cols);
           for (int64_t r = 0; r < ys; ++r) {
             const size_t i = static_cast<size_t>(t * ys + r);
+            // Packed F16 may compute in bf16 (weights and activations each
+            // within 2^-9 relative): allow 2^-8 of sum |w x| there.
+            const double rel = type == DType::F16 && packed.packed() &&
+                                       active_kernels().f16_packing == FloatPacking::kBf16Pairs
+                                   ? 1.0 / 256
+                                   : 2e-6;
             const double tol =
-                r < rows ? 2e-6 * abs_dot(type, w.data() + r * row_bytes(type, cols), xt) : 0.0;
+                r < rows ? rel * abs_dot(type, w.data() + r * row_bytes(type, cols), xt) : 0.0;
             ASSERT_NEAR(got[i], want[i], tol) << dtype_name(type) << "/" << level_name(level)
                                               << " tokens=" << tokens << " t=" << t << " r=" << r;
             ASSERT_EQ(shared[i], got[i]) << dtype_name(type) << " t=" << t << " r=" << r;

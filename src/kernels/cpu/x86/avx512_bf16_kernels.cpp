@@ -1,0 +1,161 @@
+// F16 weights as bf16 pairs against bf16 activations with vdpbf16ps (AVX512_BF16;
+// compiled with that flag only, see CMakeLists.txt). One instruction multiplies
+// and adds two values per lane, twice the float FMA rate, at the price of
+// rounding weights and activations to bf16 (8 significant bits, a relative
+// error of at most 2^-9 each): the same order as the 8-bit activations of the
+// quantized types' fast path. The exact path keeps F16 weights exact.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/cpu/kernel_table.h"
+#include "kernels/cpu/packed_weights.h"
+
+namespace yak::kernels::cpu {
+namespace {
+
+#define YAK_UNROLL _Pragma("GCC unroll 16")
+
+constexpr int kTileTokens = 8;
+
+uint16_t to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+// x[0..cols) as bf16 into out[0..2 * pairs), an odd tail padded with 0.
+void to_bf16_row(const float* x, int64_t cols, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 32 <= cols; i += 32) {
+    const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
+    _mm512_storeu_si512(out + i, reinterpret_cast<const __m512i&>(v));
+  }
+  for (; i < cols; ++i) out[i] = to_bf16(x[i]);
+  if (cols % 2 != 0) out[cols] = 0;
+}
+
+inline __m256 dot_pair(__m256 acc, __m256i w, uint32_t x_pair) {
+  return _mm256_dpbf16_ps(acc, reinterpret_cast<const __m256bh&>(w),
+                          reinterpret_cast<const __m256bh&>(static_cast<const __m256i&>(
+                              _mm256_set1_epi32(static_cast<int>(x_pair)))));
+}
+
+inline __m256i load_pair(const uint8_t* g, int64_t p) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(g + 32 * p));
+}
+
+// One group, NT tokens; few tokens get several accumulators each (latency).
+template <int NT>
+void tile(const uint8_t* g, int64_t pairs, const uint32_t* x, int64_t x_stride, float* y,
+          int64_t y_stride) {
+  constexpr int U = NT <= 2 ? 4 : NT <= 4 ? 2 : 1;
+  __m256 acc[U][NT];
+  YAK_UNROLL
+  for (int u = 0; u < U; ++u)
+    YAK_UNROLL
+    for (int t = 0; t < NT; ++t) acc[u][t] = _mm256_setzero_ps();
+  int64_t p = 0;
+  for (; p + U <= pairs; p += U) {
+    YAK_UNROLL
+    for (int u = 0; u < U; ++u) {
+      const __m256i w = load_pair(g, p + u);
+      YAK_UNROLL
+      for (int t = 0; t < NT; ++t) acc[u][t] = dot_pair(acc[u][t], w, x[t * x_stride + p + u]);
+    }
+  }
+  for (; p < pairs; ++p) {
+    const __m256i w = load_pair(g, p);
+    YAK_UNROLL
+    for (int t = 0; t < NT; ++t) acc[0][t] = dot_pair(acc[0][t], w, x[t * x_stride + p]);
+  }
+  YAK_UNROLL
+  for (int t = 0; t < NT; ++t) {
+    __m256 s = acc[0][t];
+    for (int u = 1; u < U; ++u) s = _mm256_add_ps(s, acc[u][t]);
+    _mm256_storeu_ps(y + t * y_stride, s);
+  }
+}
+
+// Two groups for 4+ tokens: each broadcast pair feeds two instructions.
+template <int NT>
+void tile2(const uint8_t* g0, const uint8_t* g1, int64_t pairs, const uint32_t* x,
+           int64_t x_stride, float* y, int64_t y_stride) {
+  __m256 a0[NT], a1[NT];
+  YAK_UNROLL
+  for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < pairs; ++p) {
+    const __m256i w0 = load_pair(g0, p), w1 = load_pair(g1, p);
+    YAK_UNROLL
+    for (int t = 0; t < NT; ++t) {
+      const uint32_t xp = x[t * x_stride + p];
+      a0[t] = dot_pair(a0[t], w0, xp);
+      a1[t] = dot_pair(a1[t], w1, xp);
+    }
+  }
+  YAK_UNROLL
+  for (int t = 0; t < NT; ++t) {
+    _mm256_storeu_ps(y + t * y_stride, a0[t]);
+    _mm256_storeu_ps(y + t * y_stride + kPackRows, a1[t]);
+  }
+}
+
+template <int NT>
+void groups(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t pairs,
+            const uint32_t* x, int64_t x_stride, float* y, int64_t y_stride) {
+  int64_t g = 0;
+  if constexpr (NT >= 4) {
+    for (; g + 2 <= n_groups; g += 2)
+      tile2<NT>(first + g * group_bytes, first + (g + 1) * group_bytes, pairs, x, x_stride,
+                y + g * kPackRows, y_stride);
+  }
+  for (; g < n_groups; ++g)
+    tile<NT>(first + g * group_bytes, pairs, x, x_stride, y + g * kPackRows, y_stride);
+}
+
+void packed_gemm_bf16(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t cols,
+                      const float* x, int64_t x_stride, int64_t nt, float* y, int64_t y_stride) {
+  // The tokens' values as bf16 pairs, converted per call: a call covers at
+  // least a chunk of groups, so this is a small fraction of its work.
+  const int64_t pairs = (cols + 1) / 2;
+  thread_local std::vector<uint32_t> xb;
+  xb.resize(static_cast<size_t>(nt * pairs));
+  for (int64_t t = 0; t < nt; ++t)
+    to_bf16_row(x + t * x_stride, cols, reinterpret_cast<uint16_t*>(xb.data() + t * pairs));
+  const uint32_t* xs = xb.data();
+  int64_t t = 0;
+  for (; t + kTileTokens <= nt; t += kTileTokens)
+    groups<kTileTokens>(first, n_groups, group_bytes, pairs, xs + t * pairs, pairs,
+                        y + t * y_stride, y_stride);
+  const uint32_t* xt = xs + t * pairs;
+  float* yt = y + t * y_stride;
+  switch (nt - t) {
+    case 0: return;
+    case 1: return groups<1>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    case 2: return groups<2>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    case 3: return groups<3>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    case 4: return groups<4>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    case 5: return groups<5>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    case 6: return groups<6>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    default: return groups<7>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+  }
+}
+
+#undef YAK_UNROLL
+
+}  // namespace
+
+void fill_avx512_bf16_table(KernelTable& t) {
+  t.packed_gemm_f[static_cast<uint32_t>(DType::F16)] = packed_gemm_bf16;
+  t.f16_packing = FloatPacking::kBf16Pairs;
+}
+
+}  // namespace yak::kernels::cpu
