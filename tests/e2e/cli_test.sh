@@ -79,9 +79,12 @@ grep -q "| pp8 " "$TMP/out" && grep -q "| tg2 " "$TMP/out" && grep -q "| ttft " 
 expect_error "bench nothing to measure" "nothing to measure" "$YAK" bench -m "$MODEL" -p 0 -n 0
 check "bench help" "$YAK" bench --help
 
-# Chat: several turns through the model's template, /system, /reset and /exit.
+# Chat: several turns through the model's template, /system, /reset and /exit. With 8-bit
+# activations (the fast default) this 135M model answers the question with "L'Etoile, la
+# Marseillaise...", exactly as llama.cpp's llama-completion does on the same file, so the
+# check of the answer runs the exact path, whose greedy answer is transformers'.
 printf 'What is the capital of France?\n/system You are a pirate.\nHello\n/reset\nHi\n/exit\n' \
-  | "$YAK" chat -m "$MODEL" --temp 0 -n 24 -t 2 >"$TMP/out" 2>"$TMP/err"
+  | "$YAK" chat -m "$MODEL" --precision exact --temp 0 -n 24 -t 2 >"$TMP/out" 2>"$TMP/err"
 if [ $? -eq 0 ] && grep -q "Paris" "$TMP/out" && [ "$(grep -c . "$TMP/out")" -ge 3 ] \
     && grep -q "system prompt set" "$TMP/err" && grep -q "conversation reset" "$TMP/err" \
     && ! grep -q "error" "$TMP/err"; then
