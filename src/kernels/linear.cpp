@@ -148,6 +148,25 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
           : nullptr;
   const int64_t packed_rows =
       gemm != nullptr || gemm_f != nullptr ? packed_->groups() * cpu::kPackRows : 0;
+  // Float-weight kernels that want converted activations get them once per call.
+  const void* xa = x;
+  int64_t xa_stride = x_stride * static_cast<int64_t>(sizeof(float));
+  if (gemm_f != nullptr && k.f16_acts != nullptr) {
+    thread_local std::vector<uint8_t> converted;
+    const int64_t row = k.f16_act_row_bytes(cols);
+    converted.resize(static_cast<size_t>(n_tokens * row));
+    uint8_t* out = converted.data();
+    auto convert = [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) k.f16_acts(x + t * x_stride, cols, out + t * row);
+    };
+    if (n_tokens <= 1) {
+      convert(0, n_tokens);
+    } else {
+      pool.parallel_for(n_tokens, 1, convert);
+    }
+    xa = out;
+    xa_stride = row;
+  }
   if (packed_rows > 0) {
     const int64_t group_bytes = packed_->group_bytes();
     // A chunk of groups (~256 KiB) stays in L2 while every token tile streams past it.
@@ -161,8 +180,8 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
           if (gemm != nullptr) {
             gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt, yt, y_stride);
           } else {
-            gemm_f(packed_->group(c0), c1 - c0, group_bytes, cols, x + t * x_stride, x_stride, nt,
-                   yt, y_stride);
+            gemm_f(packed_->group(c0), c1 - c0, group_bytes, cols,
+                   static_cast<const uint8_t*>(xa) + t * xa_stride, xa_stride, nt, yt, y_stride);
           }
         }
       }

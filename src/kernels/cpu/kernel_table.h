@@ -74,10 +74,11 @@ struct KeyValueRuns {
 using AttendTileFn = void (*)(const AttentionTile& tile, const KeyValueRuns& kv, int64_t head_dim,
                               float scale);
 
-// The same for packed float weights (F16) against float token rows, token t
-// at x + t * x_stride.
+// The same for packed float weights (F16) against the tokens' activation
+// rows: token t's row at x + t * x_stride_bytes, as floats for the kF16
+// packing, or as prepared by f16_acts (bf16 pairs) for kBf16Pairs.
 using PackedGemmFFn = void (*)(const uint8_t* groups, int64_t n_groups, int64_t group_bytes,
-                               int64_t cols, const float* x, int64_t x_stride, int64_t nt,
+                               int64_t cols, const void* x, int64_t x_stride_bytes, int64_t nt,
                                float* y, int64_t y_stride);
 
 struct KernelTable {
@@ -89,8 +90,12 @@ struct KernelTable {
   // Null where the level has no packed kernel for the type (always at scalar).
   PackedGemmFn packed_gemm[32] = {};
   PackedGemmFFn packed_gemm_f[32] = {};
-  // The packing packed_gemm_f[F16] reads (packed_weights.h).
+  // The packing packed_gemm_f[F16] reads (packed_weights.h), and, where its
+  // activations are not float rows, their conversion: f16_act_row_bytes(cols)
+  // bytes per token, written by f16_acts(x, cols, out).
   FloatPacking f16_packing = FloatPacking::kF16;
+  int64_t (*f16_act_row_bytes)(int64_t cols) = nullptr;
+  void (*f16_acts)(const float* x, int64_t cols, void* out) = nullptr;
   // dot of two float vectors (the exact path's inner product).
   float (*dot_f32)(const float* a, const float* b, int64_t n) = nullptr;
 

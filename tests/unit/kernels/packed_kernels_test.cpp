@@ -142,7 +142,18 @@ TEST(PackedKernels, F16MatchesScalarReference) {
         const int64_t xs = cols + 1, ys = rows + 3;
         const std::vector<float> x = random_floats(tokens * xs, rng);
         std::vector<float> y(static_cast<size_t>(tokens * ys), -7.0f);
-        gemm(packed.group(0), packed.groups(), packed.group_bytes(), cols, x.data(), xs, tokens,
+        // Activation rows as the kernel reads them: floats, or converted by f16_acts.
+        const void* xa = x.data();
+        int64_t xa_stride = xs * static_cast<int64_t>(sizeof(float));
+        std::vector<uint8_t> converted;
+        if (k.f16_acts != nullptr) {
+          xa_stride = k.f16_act_row_bytes(cols);
+          converted.resize(static_cast<size_t>(tokens * xa_stride));
+          for (int64_t t = 0; t < tokens; ++t)
+            k.f16_acts(x.data() + t * xs, cols, converted.data() + t * xa_stride);
+          xa = converted.data();
+        }
+        gemm(packed.group(0), packed.groups(), packed.group_bytes(), cols, xa, xa_stride, tokens,
              y.data(), ys);
         for (int64_t t = 0; t < tokens; ++t) {
           for (int64_t r = 0; r < rows; ++r) {

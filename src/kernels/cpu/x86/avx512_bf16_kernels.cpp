@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/packed_weights.h"
@@ -121,31 +120,34 @@ void groups(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t
     tile<NT>(first + g * group_bytes, pairs, x, x_stride, y + g * kPackRows, y_stride);
 }
 
+int64_t bf16_act_row_bytes(int64_t cols) { return (cols + 1) / 2 * 4; }
+
+void bf16_acts(const float* x, int64_t cols, void* out) {
+  to_bf16_row(x, cols, static_cast<uint16_t*>(out));
+}
+
+// Activation rows are bf16 pairs (bf16_acts), x_stride_bytes apart.
 void packed_gemm_bf16(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t cols,
-                      const float* x, int64_t x_stride, int64_t nt, float* y, int64_t y_stride) {
-  // The tokens' values as bf16 pairs, converted per call: a call covers at
-  // least a chunk of groups, so this is a small fraction of its work.
+                      const void* x_rows, int64_t x_stride_bytes, int64_t nt, float* y,
+                      int64_t y_stride) {
   const int64_t pairs = (cols + 1) / 2;
-  thread_local std::vector<uint32_t> xb;
-  xb.resize(static_cast<size_t>(nt * pairs));
-  for (int64_t t = 0; t < nt; ++t)
-    to_bf16_row(x + t * x_stride, cols, reinterpret_cast<uint16_t*>(xb.data() + t * pairs));
-  const uint32_t* xs = xb.data();
+  const auto* xs = static_cast<const uint32_t*>(x_rows);
+  const int64_t xst = x_stride_bytes / 4;
   int64_t t = 0;
   for (; t + kTileTokens <= nt; t += kTileTokens)
-    groups<kTileTokens>(first, n_groups, group_bytes, pairs, xs + t * pairs, pairs,
-                        y + t * y_stride, y_stride);
-  const uint32_t* xt = xs + t * pairs;
+    groups<kTileTokens>(first, n_groups, group_bytes, pairs, xs + t * xst, xst, y + t * y_stride,
+                        y_stride);
+  const uint32_t* xt = xs + t * xst;
   float* yt = y + t * y_stride;
   switch (nt - t) {
     case 0: return;
-    case 1: return groups<1>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
-    case 2: return groups<2>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
-    case 3: return groups<3>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
-    case 4: return groups<4>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
-    case 5: return groups<5>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
-    case 6: return groups<6>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
-    default: return groups<7>(first, n_groups, group_bytes, pairs, xt, pairs, yt, y_stride);
+    case 1: return groups<1>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
+    case 2: return groups<2>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
+    case 3: return groups<3>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
+    case 4: return groups<4>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
+    case 5: return groups<5>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
+    case 6: return groups<6>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
+    default: return groups<7>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
   }
 }
 
@@ -156,6 +158,8 @@ void packed_gemm_bf16(const uint8_t* first, int64_t n_groups, int64_t group_byte
 void fill_avx512_bf16_table(KernelTable& t) {
   t.packed_gemm_f[static_cast<uint32_t>(DType::F16)] = packed_gemm_bf16;
   t.f16_packing = FloatPacking::kBf16Pairs;
+  t.f16_act_row_bytes = bf16_act_row_bytes;
+  t.f16_acts = bf16_acts;
 }
 
 }  // namespace yak::kernels::cpu
