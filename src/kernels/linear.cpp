@@ -86,14 +86,10 @@ void QuantizedRows::quantize(const float* x, int64_t x_stride, int64_t n_tokens,
   cols_ = cols;
   const auto quantize = cpu::active_kernels().quantize_acts;
   cpu::BlockQ8A* out = blocks_.data();
-  auto quantize_range = [&](int64_t t0, int64_t t1) {
+  // One token runs inline: parallel_for does not wake the pool for one chunk.
+  pool.parallel_for(n_tokens, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) quantize(x + t * x_stride, cols, out + t * nb);
-  };
-  if (n_tokens <= 1) {
-    quantize_range(0, n_tokens);
-  } else {
-    pool.parallel_for(n_tokens, 1, quantize_range);
-  }
+  });
 }
 
 bool Linear::pack(ThreadPool& pool) {
@@ -107,8 +103,8 @@ bool Linear::pack(ThreadPool& pool) {
   return true;
 }
 
-void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
-                     int64_t y_stride, ThreadPool& pool) const {
+void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                     ThreadPool& pool) const {
   forward_fast(x, x_stride, n_tokens, nullptr, y, y_stride, pool);
 }
 
@@ -140,7 +136,8 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
   const cpu::BlockQ8A* a = qdot != nullptr ? rows->token(0) : nullptr;
 
   // Packed row groups first; rows past the last whole group take the row kernels.
-  const cpu::PackedGemmFn gemm = packed_ != nullptr && qdot != nullptr ? k.packed(weight_.type) : nullptr;
+  const cpu::PackedGemmFn gemm =
+      packed_ != nullptr && qdot != nullptr ? k.packed(weight_.type) : nullptr;
   // A level switched after packing may read F16 in another packing: then the row kernels.
   const cpu::PackedGemmFFn gemm_f =
       packed_ != nullptr && qdot == nullptr && packed_->float_packing() == k.f16_packing
@@ -156,14 +153,9 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
     const int64_t row = k.f16_act_row_bytes(cols);
     converted.resize(static_cast<size_t>(n_tokens * row));
     uint8_t* out = converted.data();
-    auto convert = [&](int64_t t0, int64_t t1) {
+    pool.parallel_for(n_tokens, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) k.f16_acts(x + t * x_stride, cols, out + t * row);
-    };
-    if (n_tokens <= 1) {
-      convert(0, n_tokens);
-    } else {
-      pool.parallel_for(n_tokens, 1, convert);
-    }
+    });
     xa = out;
     xa_stride = row;
   }

@@ -99,13 +99,6 @@ struct KernelTable {
   // dot of two float vectors (the exact path's inner product).
   float (*dot_f32)(const float* a, const float* b, int64_t n) = nullptr;
 
-  // Attention over one run of keys or values stored `stride` floats apart:
-  // scores[r] = scale * dot(q, k + r * stride) for r in [0, n), and
-  // out[0..dim) += sum_r p[r] * v[r * stride ..].
-  void (*dot_rows)(const float* q, const float* k, int64_t stride, int64_t n, int64_t dim,
-                   float scale, float* scores) = nullptr;
-  void (*axpy_rows)(const float* p, const float* v, int64_t stride, int64_t n, int64_t dim,
-                    float* out) = nullptr;
   // In-place softmax over x[0..n); -inf entries become 0 (kernels/ops.h).
   void (*softmax)(float* x, int64_t n) = nullptr;
   AttendTileFn attend_tile = nullptr;

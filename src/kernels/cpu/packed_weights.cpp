@@ -44,7 +44,8 @@ void put_bit_masks(uint8_t* dst, int r, const uint8_t* codes, int bit) {
   for (int k = 0; k < 8; ++k) {
     uint32_t mask;
     std::memcpy(&mask, dst + 4 * k, 4);
-    for (int j = 0; j < 4; ++j) mask |= static_cast<uint32_t>((codes[4 * k + j] >> bit) & 1) << (4 * r + j);
+    for (int j = 0; j < 4; ++j)
+      mask |= static_cast<uint32_t>((codes[4 * k + j] >> bit) & 1) << (4 * r + j);
     std::memcpy(dst + 4 * k, &mask, 4);
   }
 }
@@ -92,7 +93,8 @@ void pack_q5_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
       std::memcpy(&qh, blk.qh, 4);
       uint8_t codes[32];
       nibble_codes(blk.qs, codes);
-      for (int v = 0; v < 32; ++v) codes[v] = static_cast<uint8_t>(codes[v] | (((qh >> v) & 1u) << 4));
+      for (int v = 0; v < 32; ++v)
+        codes[v] = static_cast<uint8_t>(codes[v] | (((qh >> v) & 1u) << 4));
       put_u16(out, r, blk.d);
       put_nibbles(out + 16, r, codes);
       put_bit_masks(out + 144, r, codes, 4);
@@ -112,16 +114,6 @@ void pack_q8_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   }
 }
 
-void q4k_scale_min(const uint8_t* s, int j, uint8_t& sc, uint8_t& m) {
-  if (j < 4) {
-    sc = s[j] & 63;
-    m = s[j + 4] & 63;
-  } else {
-    sc = static_cast<uint8_t>((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
-    m = static_cast<uint8_t>((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
-  }
-}
-
 void pack_q4_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   for (int64_t b = 0; b < blocks; ++b, out += 1184) {
     for (int r = 0; r < kPackRows; ++r) {
@@ -129,7 +121,10 @@ void pack_q4_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
       put_u16(out, r, blk.d);
       put_u16(out + 16, r, blk.dmin);
       for (int j = 0; j < 8; ++j) {
-        q4k_scale_min(blk.scales, j, out[32 + 8 * j + r], out[96 + 8 * j + r]);
+        int sc, m;
+        unpack_q4k_scale_min(blk.scales, j, sc, m);
+        out[32 + 8 * j + r] = static_cast<uint8_t>(sc);
+        out[96 + 8 * j + r] = static_cast<uint8_t>(m);
         uint8_t codes[32];
         const uint8_t* qs = blk.qs + (j / 2) * 32;
         for (int l = 0; l < 32; ++l) codes[l] = (j % 2 == 0) ? (qs[l] & 0x0f) : (qs[l] >> 4);
@@ -172,14 +167,6 @@ void pack_f16(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
     for (int r = 0; r < kPackRows; ++r) std::memcpy(out + 2 * r, rows[r] + 2 * k, 2);
 }
 
-uint16_t bf16_nearest_even(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);  // NaN
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
 // F16 rounded to bf16, pairs of values: pair p of the group's 8 rows in 32 bytes.
 void pack_bf16_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
   for (int64_t p = 0; p < (cols + 1) / 2; ++p, out += 32) {
@@ -188,7 +175,7 @@ void pack_bf16_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
         const int64_t k = 2 * p + j;
         uint16_t h = 0;
         if (k < cols) std::memcpy(&h, rows[r] + 2 * k, 2);
-        const uint16_t b = k < cols ? bf16_nearest_even(half_to_float(h)) : 0;
+        const uint16_t b = k < cols ? float_to_bf16(half_to_float(h)) : 0;
         std::memcpy(out + 4 * r + 2 * j, &b, 2);
       }
     }
@@ -205,16 +192,25 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
   static const Packer bf16_pairs{2, 32, pack_bf16_pairs};
   if (type == DType::F16 && packing == FloatPacking::kBf16Pairs) return &bf16_pairs;
   static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5_0},
-      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k}, f16{1, 16, pack_f16};
+      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k},
+      f16{1, 16, pack_f16};
   switch (type) {
-    case DType::Q4_0: return &q4_0;
-    case DType::Q4_1: return &q4_1;
-    case DType::Q5_0: return &q5_0;
-    case DType::Q8_0: return &q8_0;
-    case DType::Q4_K: return &q4_k;
-    case DType::Q6_K: return &q6_k;
-    case DType::F16: return &f16;
-    default: return nullptr;
+    case DType::Q4_0:
+      return &q4_0;
+    case DType::Q4_1:
+      return &q4_1;
+    case DType::Q5_0:
+      return &q5_0;
+    case DType::Q8_0:
+      return &q8_0;
+    case DType::Q4_K:
+      return &q4_k;
+    case DType::Q6_K:
+      return &q6_k;
+    case DType::F16:
+      return &f16;
+    default:
+      return nullptr;
   }
 }
 
@@ -226,7 +222,8 @@ bool packable(DType type, int64_t cols) {
 }
 
 int64_t packed_group_bytes(DType type, int64_t cols, FloatPacking packing) {
-  if (!packable(type, cols)) fail("no packed layout for {} rows of {} values", dtype_name(type), cols);
+  if (!packable(type, cols))
+    fail("no packed layout for {} rows of {} values", dtype_name(type), cols);
   const Packer* p = packer(type, packing);
   return (cols + p->block_values - 1) / p->block_values * p->group_block_bytes;
 }
@@ -238,14 +235,15 @@ PackedWeights::Buffer::Buffer(uint64_t size) {
   // so a tensor's tail costs no more than its size.
   constexpr uint64_t kHuge = 2u << 20, kPage = 4096;
   mapped_ = std::max<uint64_t>(kPage, (size + kPage - 1) / kPage * kPage);
-  void* raw = ::mmap(nullptr, mapped_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+  void* raw =
+      ::mmap(nullptr, mapped_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) fail("out of memory repacking {} MiB of weights", size >> 20);
   const auto base = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t start = (base + kHuge - 1) / kHuge * kHuge;
   if (start > base) ::munmap(raw, start - base);
   const uintptr_t end = base + mapped_ + kHuge;
-  if (end > start + mapped_) ::munmap(reinterpret_cast<void*>(start + mapped_), end - start - mapped_);
+  if (end > start + mapped_)
+    ::munmap(reinterpret_cast<void*>(start + mapped_), end - start - mapped_);
   data_ = reinterpret_cast<uint8_t*>(start);
   if (mapped_ >= kHuge) ::madvise(data_, mapped_, MADV_HUGEPAGE);
 }

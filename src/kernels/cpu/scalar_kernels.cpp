@@ -89,20 +89,10 @@ void decode_q8_0(const uint8_t* p, int, Chunk& c) {
 }
 
 // K-quants: chunk k (0..7) covers values 32k..32k+31 of the super-block.
-void q4k_scale_min(const uint8_t* s, int j, int& sc, int& m) {
-  if (j < 4) {
-    sc = s[j] & 63;
-    m = s[j + 4] & 63;
-  } else {
-    sc = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
-    m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-  }
-}
-
 void decode_q4_k(const uint8_t* p, int k, Chunk& c) {
   const auto b = load<BlockQ4_K>(p);
   int sc, m;
-  q4k_scale_min(b.scales, k, sc, m);
+  unpack_q4k_scale_min(b.scales, k, sc, m);
   const uint8_t* qs = b.qs + (k / 2) * 32;
   for (int l = 0; l < 32; ++l) c.q[l] = (k % 2 == 0) ? (qs[l] & 0x0f) : (qs[l] >> 4);
   c.fw = half_to_float(b.d) * static_cast<float>(sc);
@@ -112,7 +102,7 @@ void decode_q4_k(const uint8_t* p, int k, Chunk& c) {
 void decode_q5_k(const uint8_t* p, int k, Chunk& c) {
   const auto b = load<BlockQ5_K>(p);
   int sc, m;
-  q4k_scale_min(b.scales, k, sc, m);
+  unpack_q4k_scale_min(b.scales, k, sc, m);
   const uint8_t* qs = b.qs + (k / 2) * 32;
   for (int l = 0; l < 32; ++l) {
     const int lo = (k % 2 == 0) ? (qs[l] & 0x0f) : (qs[l] >> 4);
@@ -187,9 +177,9 @@ void row_dot_q(const uint8_t* row, int64_t n, const BlockQ8A* const* acts, int n
           p += c.sc[h] * ph;
         }
         const double dy = a.d;
-        sum += dy * (static_cast<double>(c.fw) * static_cast<double>(p) +
-                     static_cast<double>(c.m[0]) * a.sums[0] +
-                     static_cast<double>(c.m[1]) * a.sums[1]);
+        sum += dy *
+               (static_cast<double>(c.fw) * static_cast<double>(p) +
+                static_cast<double>(c.m[0]) * a.sums[0] + static_cast<double>(c.m[1]) * a.sums[1]);
       }
     }
     out[t] = static_cast<float>(sum);
@@ -300,14 +290,6 @@ void fill_scalar_table(KernelTable& t) {
   t.row_dot_q[idx<DType::Q4_K>()] = row_dot_q<decode_q4_k, sizeof(BlockQ4_K), 8>;
   t.row_dot_q[idx<DType::Q5_K>()] = row_dot_q<decode_q5_k, sizeof(BlockQ5_K), 8>;
   t.row_dot_q[idx<DType::Q6_K>()] = row_dot_q<decode_q6_k, sizeof(BlockQ6_K), 8>;
-  t.dot_rows = [](const float* q, const float* k, int64_t stride, int64_t n, int64_t dim,
-                  float scale, float* scores) {
-    for (int64_t r = 0; r < n; ++r) scores[r] = kernels::dot_f32(q, k + r * stride, dim) * scale;
-  };
-  t.axpy_rows = [](const float* p, const float* v, int64_t stride, int64_t n, int64_t dim,
-                   float* out) {
-    for (int64_t r = 0; r < n; ++r) kernels::axpy(p[r], v + r * stride, out, dim);
-  };
   t.softmax = kernels::softmax;
   t.attend_tile = attend_tile;
   t.silu_mul = kernels::silu_mul;

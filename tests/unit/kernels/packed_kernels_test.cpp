@@ -107,15 +107,7 @@ TEST(PackedKernels, MatchScalarReferenceOnEveryTypeAndTokenCount) {
   }
 }
 
-// Round to nearest even bf16, as a float.
-float bf16_round(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  bits &= 0xffff0000u;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
+float bf16_round(float f) { return bf16_to_float(float_to_bf16(f)); }
 
 // F16 kernels against a double-precision dot of the values they are meant to
 // multiply: the F16 weights and float activations as they are (kF16), or both
@@ -210,8 +202,8 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
   ThreadPool pool(2);
   for (CpuLevel level : simd_levels()) {
     set_active_kernels(level);
-    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0, DType::Q4_K,
-                       DType::Q6_K, DType::F16}) {
+    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K,
+                       DType::F16}) {
       const int64_t cols = traits(type).block_size == 256 ? 256 : 64;
       const int64_t rows = 37;  // 4 groups and 5 rows of the row kernels
       std::vector<uint8_t> w;

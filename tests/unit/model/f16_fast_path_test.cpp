@@ -15,6 +15,7 @@
 #include "format/gguf_file.h"
 #include "format/gguf_writer.h"
 #include "kernels/cpu/ref/quant_ref.h"
+#include "unit/model/logits_math.h"
 #include "unit/test_paths.h"
 #include "yak/engine.h"
 #include "yak/tokenizer.h"
@@ -49,22 +50,14 @@ std::string write_f16_copy(const std::string& source) {
   return path;
 }
 
-double log_softmax_at(std::span<const float> v, size_t i, double lse) { return v[i] - lse; }
-
-double logsumexp(std::span<const float> v) {
-  double m = -INFINITY, s = 0;
-  for (float x : v) m = std::max(m, static_cast<double>(x));
-  for (float x : v) s += std::exp(static_cast<double>(x) - m);
-  return m + std::log(s);
-}
-
 TEST(F16FastPath, StaysCloseToExact) {
   const std::string path = write_f16_copy(test::model_path("SmolLM2-135M-Instruct.Q4_1.gguf"));
   const auto exact = Model::load(path, {.precision = Precision::kExact});
   const auto fast = Model::load(path, {.precision = Precision::kFast});
   const std::vector<std::string> prompts = {
-      "The capital of France is", "def fibonacci(n):\n    if n < 2:",
-      "Once upon a time, in a small village by the sea,", "人工智能是"};
+      "The capital of France is",
+      "def fibonacci(n):\n    if n < 2:", "Once upon a time, in a small village by the sea,",
+      "人工智能是"};
   double kl_sum = 0, kl_max = 0;
   int positions = 0, top1 = 0;
   for (const std::string& prompt : prompts) {
@@ -72,17 +65,18 @@ TEST(F16FastPath, StaysCloseToExact) {
     Context ce(exact, {.n_threads = 2, .context_size = 128});
     Context cf(fast, {.n_threads = 2, .context_size = 128});
     Batch batch;
-    for (size_t i = 0; i < tokens.size(); ++i) batch.add(tokens[i], static_cast<int32_t>(i), 0, true);
+    for (size_t i = 0; i < tokens.size(); ++i)
+      batch.add(tokens[i], static_cast<int32_t>(i), 0, true);
     ce.decode(batch);
     cf.decode(batch);
     for (size_t p = 0; p < tokens.size(); ++p) {
       const auto le = ce.logits(static_cast<int32_t>(p));
       const auto lf = cf.logits(static_cast<int32_t>(p));
-      const double lse_e = logsumexp(le), lse_f = logsumexp(lf);
+      const double lse_e = test::logsumexp(le), lse_f = test::logsumexp(lf);
       double kl = 0;
       size_t best_e = 0, best_f = 0;
       for (size_t i = 0; i < le.size(); ++i) {
-        const double lp = log_softmax_at(le, i, lse_e), lq = log_softmax_at(lf, i, lse_f);
+        const double lp = le[i] - lse_e, lq = lf[i] - lse_f;
         kl += std::exp(lp) * (lp - lq);
         if (le[i] > le[best_e]) best_e = i;
         if (lf[i] > lf[best_f]) best_f = i;

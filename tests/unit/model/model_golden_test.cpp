@@ -18,6 +18,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "unit/model/logits_math.h"
 #include "unit/test_paths.h"
 #include "yak/engine.h"
 #include "yak/tokenizer.h"
@@ -72,13 +73,7 @@ int32_t argmax(std::span<const float> v) {
   return best;
 }
 
-double logsumexp(std::span<const float> v) {
-  double m = -INFINITY;
-  for (float x : v) m = std::max(m, static_cast<double>(x));
-  double s = 0;
-  for (float x : v) s += std::exp(static_cast<double>(x) - m);
-  return m + std::log(s);
-}
+using test::logsumexp;
 
 struct CheckOptions {
   bool check_tokenizer = true;  // Yak's encoding of each prompt must equal the golden tokens

@@ -19,8 +19,8 @@ namespace yak::kernels::ref {
 static_assert(std::endian::native == std::endian::little,
               "GGUF block layouts are little-endian; a big-endian host would need byte swaps");
 
-inline constexpr int kQK = 32;      // values per legacy block
-inline constexpr int kQK_K = 256;   // values per K-quant super-block
+inline constexpr int kQK = 32;           // values per legacy block
+inline constexpr int kQK_K = 256;        // values per K-quant super-block
 inline constexpr int kKScaleBytes = 12;  // packed 6-bit scales and mins of Q4_K / Q5_K
 
 // x = d * (q - 8), q in 0..15. qs[j] holds value j (low nibble) and j + 16 (high nibble).
@@ -109,6 +109,20 @@ struct BlockQ6_K {
   int8_t scales[kQK_K / 16];
   uint16_t d;
 };
+
+// Scale and min of sub-block j (0..7) of Q4_K / Q5_K, from their 12 packed
+// bytes: bytes 0-3 hold scales 0-3 and bytes 4-7 mins 0-3 in their low 6 bits;
+// scales and mins 4-7 keep their low 4 bits in the nibbles of bytes 8-11 and
+// their top 2 bits in the spare top bits of bytes 0-3 (scales) and 4-7 (mins).
+inline void unpack_q4k_scale_min(const uint8_t* p, int j, int& sc, int& m) {
+  if (j < 4) {
+    sc = p[j] & 63;
+    m = p[j + 4] & 63;
+  } else {
+    sc = (p[j + 4] & 0x0f) | ((p[j - 4] >> 6) << 4);
+    m = (p[j + 4] >> 4) | ((p[j] >> 6) << 4);
+  }
+}
 
 static_assert(sizeof(BlockQ4_0) == 18 && alignof(BlockQ4_0) == 2);
 static_assert(sizeof(BlockQ4_1) == 20);

@@ -9,30 +9,17 @@
 // scale, the sub-block scales are rounded against the super-block scale, and
 // each value is then rounded to the nearest code under its *quantized* scales.
 // They produce valid blocks with the usual error of the type, not the same bytes.
-#include "kernels/cpu/ref/no_fp_contract.h"  // first: see there
-
 #include <array>
 
+#include "kernels/cpu/ref/no_fp_contract.h"  // first: see there
 #include "kernels/cpu/ref/quant_blocks.h"
 #include "kernels/cpu/ref/quant_ref_impl.h"
 
 namespace yak::kernels::ref::detail {
 namespace {
 
-// Q4_K / Q5_K: 8 six-bit scales and 8 six-bit mins in 12 bytes. Bytes 0-3 hold
-// scales 0-3 and bytes 4-7 mins 0-3 in their low 6 bits; scales and mins 4-7
-// keep their low 4 bits in the nibbles of bytes 8-11 and their top 2 bits in the
-// spare top bits of bytes 0-3 (scales) and 4-7 (mins).
-void unpack_scale_min(const uint8_t* p, int j, int& sc, int& m) {
-  if (j < 4) {
-    sc = p[j] & 63;
-    m = p[j + 4] & 63;
-  } else {
-    sc = (p[j + 4] & 0x0f) | ((p[j - 4] >> 6) << 4);
-    m = (p[j + 4] >> 4) | ((p[j] >> 6) << 4);
-  }
-}
-
+// Q4_K / Q5_K: 8 six-bit scales and 8 six-bit mins in 12 bytes, laid out as
+// unpack_q4k_scale_min (quant_blocks.h) reads them.
 void pack_scale_min(uint8_t* p, int j, int sc, int m) {
   if (j < 4) {
     p[j] = static_cast<uint8_t>(p[j] | sc);
@@ -212,7 +199,7 @@ void dequantize_q4_k(const uint8_t* src, float* dst, int64_t blocks) {
     float* y = dst + b * kQK_K;
     for (int c = 0; c < 8; ++c) {
       int sc, m;
-      unpack_scale_min(blk.scales, c, sc, m);
+      unpack_q4k_scale_min(blk.scales, c, sc, m);
       const float dl = d * static_cast<float>(sc);
       const float ml = dmin * static_cast<float>(m);
       for (int l = 0; l < 32; ++l) {
@@ -232,7 +219,7 @@ void dequantize_q5_k(const uint8_t* src, float* dst, int64_t blocks) {
     float* y = dst + b * kQK_K;
     for (int c = 0; c < 8; ++c) {
       int sc, m;
-      unpack_scale_min(blk.scales, c, sc, m);
+      unpack_q4k_scale_min(blk.scales, c, sc, m);
       const float dl = d * static_cast<float>(sc);
       const float ml = dmin * static_cast<float>(m);
       for (int l = 0; l < 32; ++l) {

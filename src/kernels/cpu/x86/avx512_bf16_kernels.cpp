@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/half.h"
 #include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/packed_weights.h"
+#include "kernels/cpu/x86/token_tiles.h"
 
 namespace yak::kernels::cpu {
 namespace {
@@ -23,14 +25,6 @@ namespace {
 
 constexpr int kTileTokens = 8;
 
-uint16_t to_bf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<uint16_t>(bits >> 16);
-}
-
 // x[0..cols) as bf16 into out[0..2 * pairs), an odd tail padded with 0.
 void to_bf16_row(const float* x, int64_t cols, uint16_t* out) {
   int64_t i = 0;
@@ -38,7 +32,7 @@ void to_bf16_row(const float* x, int64_t cols, uint16_t* out) {
     const __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(x + i));
     _mm512_storeu_si512(out + i, reinterpret_cast<const __m512i&>(v));
   }
-  for (; i < cols; ++i) out[i] = to_bf16(x[i]);
+  for (; i < cols; ++i) out[i] = float_to_bf16(x[i]);
   if (cols % 2 != 0) out[cols] = 0;
 }
 
@@ -59,9 +53,8 @@ void tile(const uint8_t* g, int64_t pairs, const uint32_t* x, int64_t x_stride, 
   constexpr int U = NT <= 2 ? 4 : NT <= 4 ? 2 : 1;
   __m256 acc[U][NT];
   YAK_UNROLL
-  for (int u = 0; u < U; ++u)
-    YAK_UNROLL
-    for (int t = 0; t < NT; ++t) acc[u][t] = _mm256_setzero_ps();
+  for (int u = 0; u < U; ++u) YAK_UNROLL
+  for (int t = 0; t < NT; ++t) acc[u][t] = _mm256_setzero_ps();
   int64_t p = 0;
   for (; p + U <= pairs; p += U) {
     YAK_UNROLL
@@ -86,8 +79,8 @@ void tile(const uint8_t* g, int64_t pairs, const uint32_t* x, int64_t x_stride, 
 
 // Two groups for 4+ tokens: each broadcast pair feeds two instructions.
 template <int NT>
-void tile2(const uint8_t* g0, const uint8_t* g1, int64_t pairs, const uint32_t* x,
-           int64_t x_stride, float* y, int64_t y_stride) {
+void tile2(const uint8_t* g0, const uint8_t* g1, int64_t pairs, const uint32_t* x, int64_t x_stride,
+           float* y, int64_t y_stride) {
   __m256 a0[NT], a1[NT];
   YAK_UNROLL
   for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
@@ -133,22 +126,10 @@ void packed_gemm_bf16(const uint8_t* first, int64_t n_groups, int64_t group_byte
   const int64_t pairs = (cols + 1) / 2;
   const auto* xs = static_cast<const uint32_t*>(x_rows);
   const int64_t xst = x_stride_bytes / 4;
-  int64_t t = 0;
-  for (; t + kTileTokens <= nt; t += kTileTokens)
-    groups<kTileTokens>(first, n_groups, group_bytes, pairs, xs + t * xst, xst, y + t * y_stride,
-                        y_stride);
-  const uint32_t* xt = xs + t * xst;
-  float* yt = y + t * y_stride;
-  switch (nt - t) {
-    case 0: return;
-    case 1: return groups<1>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-    case 2: return groups<2>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-    case 3: return groups<3>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-    case 4: return groups<4>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-    case 5: return groups<5>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-    case 6: return groups<6>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-    default: return groups<7>(first, n_groups, group_bytes, pairs, xt, xst, yt, y_stride);
-  }
+  over_token_tiles<kTileTokens>(nt, [&](auto n, int64_t t) {
+    groups<decltype(n)::value>(first, n_groups, group_bytes, pairs, xs + t * xst, xst,
+                               y + t * y_stride, y_stride);
+  });
 }
 
 #undef YAK_UNROLL
