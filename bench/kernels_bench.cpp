@@ -1,5 +1,6 @@
 // Linear's fast path per weight type: GEMV (one token, decode) at 2048x2048 and
-// 5632x2048, and GEMM (512 tokens, prefill) at 2048x2048. bytes_per_second is
+// 5632x2048, and GEMM (512 tokens, prefill) at 2048x2048, from the file's
+// layout and (packed_*) from the interleaved layout that models load into. bytes_per_second is
 // the weight bytes streamed (the decode bound); "GFLOPs" counts 2 flops per
 // weight per token. YAK_CPU picks the kernel level, YAK_BENCH_THREADS the
 // thread count (default 1).
@@ -7,8 +8,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <string>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "core/dtype.h"
@@ -35,7 +36,7 @@ yak::ThreadPool& pool() {
 }
 
 void run(benchmark::State& state, DType type, int64_t rows, int64_t cols, int64_t tokens,
-         yak::kernels::Precision precision) {
+         yak::kernels::Precision precision, bool packed) {
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   std::vector<float> wf(static_cast<size_t>(cols));
@@ -48,23 +49,26 @@ void run(benchmark::State& state, DType type, int64_t rows, int64_t cols, int64_
   std::vector<float> x(static_cast<size_t>(tokens * cols));
   for (auto& v : x) v = dist(rng);
   std::vector<float> y(static_cast<size_t>(tokens * rows));
-  const yak::kernels::Linear lin(yak::kernels::MatrixView{type, rows, cols, w.data()}, precision);
+  yak::kernels::Linear lin(yak::kernels::MatrixView{type, rows, cols, w.data()}, precision);
+  if (packed && !lin.pack(pool())) {
+    state.SkipWithError("no packed kernel for this type at this CPU level");
+    return;
+  }
   for (auto _ : state) {
     lin.forward(x.data(), cols, tokens, y.data(), rows, pool());
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
                           static_cast<int64_t>(w.size()));
-  state.counters["GFLOPs"] = benchmark::Counter(
-      2.0 * static_cast<double>(rows * cols * tokens) * static_cast<double>(state.iterations()) /
-          1e9,
-      benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"] = benchmark::Counter(2.0 * static_cast<double>(rows * cols * tokens) *
+                                                    static_cast<double>(state.iterations()) / 1e9,
+                                                benchmark::Counter::kIsRate);
 }
 
-void add(const std::string& name, DType t, int64_t rows, int64_t tokens,
-         yak::kernels::Precision p) {
+void add(const std::string& name, DType t, int64_t rows, int64_t tokens, yak::kernels::Precision p,
+         bool packed = false) {
   auto* b = benchmark::RegisterBenchmark(
-      name.c_str(), [=](benchmark::State& s) { run(s, t, rows, 2048, tokens, p); });
+      name.c_str(), [=](benchmark::State& s) { run(s, t, rows, 2048, tokens, p, packed); });
   b->UseRealTime();  // other processes share the cores: count wall time
   if (tokens > 1) b->Unit(benchmark::kMillisecond);
 }
@@ -76,6 +80,8 @@ int register_all() {
     add("gemv/" + n + "/2048x2048", t, 2048, 1, Precision::kFast);
     add("gemv/" + n + "/5632x2048", t, 5632, 1, Precision::kFast);
     add("gemm512/" + n + "/2048x2048", t, 2048, 512, Precision::kFast);
+    add("packed_gemv/" + n + "/5632x2048", t, 5632, 1, Precision::kFast, true);
+    add("packed_gemm512/" + n + "/2048x2048", t, 2048, 512, Precision::kFast, true);
     add("gemv_exact/" + n + "/2048x2048", t, 2048, 1, Precision::kExact);
   }
   return 0;

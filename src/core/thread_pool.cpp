@@ -222,6 +222,21 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain,
   });
 }
 
+void ThreadPool::for_each_dynamic(int64_t n, const std::function<void(int64_t item)>& fn) {
+  if (n < 0) fail("for_each_dynamic: negative item count {}", n);
+  if (n == 0) return;
+  if (n == 1 || n_threads_ == 1) {
+    for (int64_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  alignas(kCacheLine) std::atomic<int64_t> next{0};
+  run([&](int, int) {
+    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < n;
+         i = next.fetch_add(1, std::memory_order_relaxed))
+      fn(i);
+  });
+}
+
 int default_thread_count() {
   // The affinity mask (taskset, cgroups cpusets) is what this process may use,
   // which can be far fewer CPUs than the machine has.

@@ -161,21 +161,29 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
   }
   if (packed_rows > 0) {
     const int64_t group_bytes = packed_->group_bytes();
-    // A chunk of groups (~256 KiB) stays in L2 while every token tile streams past it.
-    const int64_t chunk = std::max<int64_t>(1, (256 << 10) / group_bytes);
-    pool.parallel_for(packed_->groups(), 1, [&](int64_t g0, int64_t g1) {
-      for (int64_t c0 = g0; c0 < g1; c0 += chunk) {
-        const int64_t c1 = std::min(g1, c0 + chunk);
-        for (int64_t t = 0; t < n_tokens; t += kTokenTile) {
-          const int64_t nt = std::min(kTokenTile, n_tokens - t);
-          float* yt = y + t * y_stride + c0 * cpu::kPackRows;
-          if (gemm != nullptr) {
-            gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt, yt, y_stride);
-          } else {
-            gemm_f(packed_->group(c0), c1 - c0, group_bytes, cols,
-                   static_cast<const uint8_t*>(xa) + t * xa_stride, xa_stride, nt, yt, y_stride);
-          }
-        }
+    const int64_t n_groups = packed_->groups();
+    // Work items are (chunk of groups, token tile), claimed dynamically. A chunk
+    // (at most ~256 KiB) stays in L2 while its token tiles stream past it; it
+    // is small enough that each thread gets several, so no thread waits long
+    // for a slow one at the end.
+    // Items of under ~64 KiB cost more in claims than they save (small decode steps).
+    const int64_t share = (n_groups + 4 * pool.size() - 1) / (4 * pool.size());
+    const int64_t most = std::max<int64_t>(1, (256 << 10) / group_bytes);
+    const int64_t least = std::min(most, std::max<int64_t>(1, (64 << 10) / group_bytes));
+    const int64_t chunk = std::clamp(share, least, most);
+    const int64_t n_chunks = (n_groups + chunk - 1) / chunk;
+    const int64_t n_tiles = (n_tokens + kTokenTile - 1) / kTokenTile;
+    pool.for_each_dynamic(n_chunks * n_tiles, [&](int64_t item) {
+      const int64_t c0 = item / n_tiles * chunk;
+      const int64_t c1 = std::min(n_groups, c0 + chunk);
+      const int64_t t = item % n_tiles * kTokenTile;
+      const int64_t nt = std::min(kTokenTile, n_tokens - t);
+      float* yt = y + t * y_stride + c0 * cpu::kPackRows;
+      if (gemm != nullptr) {
+        gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt, yt, y_stride);
+      } else {
+        gemm_f(packed_->group(c0), c1 - c0, group_bytes, cols,
+               static_cast<const uint8_t*>(xa) + t * xa_stride, xa_stride, nt, yt, y_stride);
       }
     });
   }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -246,6 +247,56 @@ TEST(ThreadPool, ParallelForPropagatesExceptions) {
                                    if (begin > 0) throw Error("range failed");
                                  }),
                Error);
+}
+
+TEST(ThreadPool, ForEachDynamicCallsEveryItemOnce) {
+  for (int threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 2, 3, 7, 64, 1001}) {
+      std::vector<std::atomic<int>> calls(static_cast<size_t>(n));
+      pool.for_each_dynamic(n, [&](int64_t i) { calls[static_cast<size_t>(i)]++; });
+      for (int64_t i = 0; i < n; ++i) EXPECT_EQ(calls[static_cast<size_t>(i)].load(), 1) << i;
+    }
+  }
+}
+
+TEST(ThreadPool, ForEachDynamicMovesWorkAwayFromAStalledThread) {
+  ThreadPool pool(2);
+  std::mutex mutex;
+  std::map<std::thread::id, int> items_of_thread;
+  std::thread::id stalled_thread;
+  pool.for_each_dynamic(100, [&](int64_t) {
+    // The first item stalls its thread, as when the thread's core is taken
+    // away; the other thread should do (nearly) all the rest meanwhile.
+    bool stall = false;
+    {
+      std::lock_guard lock(mutex);
+      ++items_of_thread[std::this_thread::get_id()];
+      if (stalled_thread == std::thread::id()) {
+        stalled_thread = std::this_thread::get_id();
+        stall = true;
+      }
+    }
+    if (stall) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  ASSERT_EQ(items_of_thread.size(), 2u);
+  int total = 0;
+  for (const auto& [id, items] : items_of_thread) total += items;
+  EXPECT_EQ(total, 100);
+  EXPECT_LT(items_of_thread[stalled_thread], 50);
+}
+
+TEST(ThreadPool, ForEachDynamicRejectsNegativeCountsAndPropagatesExceptions) {
+  ThreadPool pool(3);
+  EXPECT_THROW(pool.for_each_dynamic(-1, [](int64_t) {}), Error);
+  EXPECT_THROW(pool.for_each_dynamic(300,
+                                     [](int64_t i) {
+                                       if (i == 150) throw Error("item failed");
+                                     }),
+               Error);
+  int64_t sum = 0;
+  pool.for_each_dynamic(1, [&](int64_t i) { sum += i + 1; });  // still usable
+  EXPECT_EQ(sum, 1);
 }
 
 TEST(ThreadPool, DefaultThreadCountMatchesAffinityMask) {
