@@ -14,6 +14,7 @@
 
 #include "core/dtype.h"
 #include "core/thread_pool.h"
+#include "kernels/cpu/kernel_table.h"
 #include "kernels/cpu/ref/quant_ref.h"
 #include "kernels/linear.h"
 
@@ -73,7 +74,52 @@ void add(const std::string& name, DType t, int64_t rows, int64_t tokens, yak::ke
   if (tokens > 1) b->Unit(benchmark::kMillisecond);
 }
 
+// One attention tile as a 512-token prefill of a TinyLlama-shaped layer runs
+// it: 16 lanes (2 tokens x 8 query heads of one KV head), head_dim 64, keys
+// in 32-token cache runs of a 256-float (4 KV heads) row, and the tile's
+// tokens at position `last`. "GFLOPs" counts QK and PV (4 flops per lane,
+// dimension and key seen).
+void attention(benchmark::State& state, int32_t last) {
+  using namespace yak::kernels::cpu;
+  constexpr int64_t kHeadDim = 64, kStride = 256;
+  const int32_t n_keys = last + 1;
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> kv(static_cast<size_t>(2 * n_keys * kStride)), q(16 * kHeadDim),
+      out(16 * kHeadDim);
+  for (auto& v : kv) v = dist(rng);
+  for (auto& v : q) v = dist(rng);
+  std::vector<const float*> keys, values;
+  std::vector<int32_t> lengths;
+  for (int32_t j = 0; j < n_keys; j += 32) {
+    keys.push_back(kv.data() + j * kStride);
+    values.push_back(kv.data() + (n_keys + j) * kStride);
+    lengths.push_back(std::min(32, n_keys - j));
+  }
+  AttentionTile tile;
+  tile.n_queries = 16;
+  for (int i = 0; i < 16; ++i) {
+    tile.q[i] = q.data() + i * kHeadDim;
+    tile.out[i] = out.data() + i * kHeadDim;
+    tile.last_key[i] = last - (i < 8 ? 1 : 0);
+  }
+  const KeyValueRuns runs{keys.data(), values.data(), lengths.data(),
+                          static_cast<int32_t>(lengths.size()), kStride};
+  const AttendTileFn attend = active_kernels().attend_tile;
+  for (auto _ : state) {
+    attend(tile, runs, kHeadDim, 0.125f);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GFLOPs"] = benchmark::Counter(
+      4.0 * 16 * kHeadDim * n_keys * static_cast<double>(state.iterations()) / 1e9,
+      benchmark::Counter::kIsRate);
+}
+
 int register_all() {
+  for (int32_t last : {255, 2047})
+    benchmark::RegisterBenchmark(("attention/16x64/keys" + std::to_string(last + 1)).c_str(),
+                                 [=](benchmark::State& s) { attention(s, last); })
+        ->UseRealTime();
   using yak::kernels::Precision;
   for (DType t : kTypes) {
     const std::string n(yak::dtype_name(t));
