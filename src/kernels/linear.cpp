@@ -170,7 +170,8 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
     const int64_t share = (n_groups + 4 * pool.size() - 1) / (4 * pool.size());
     const int64_t most = std::max<int64_t>(1, (256 << 10) / group_bytes);
     const int64_t least = std::min(most, std::max<int64_t>(1, (64 << 10) / group_bytes));
-    const int64_t chunk = std::clamp(share, least, most);
+    // An even count, as the widest tiles take groups in pairs.
+    const int64_t chunk = std::max<int64_t>(2, std::clamp(share, least, most) & ~int64_t{1});
     const int64_t n_chunks = (n_groups + chunk - 1) / chunk;
     const int64_t n_tiles = (n_tokens + kTokenTile - 1) / kTokenTile;
     pool.for_each_dynamic(n_chunks * n_tiles, [&](int64_t item) {
