@@ -67,9 +67,9 @@ void run(benchmark::State& state, DType type, int64_t rows, int64_t cols, int64_
 }
 
 void add(const std::string& name, DType t, int64_t rows, int64_t tokens, yak::kernels::Precision p,
-         bool packed = false) {
+         bool packed = false, int64_t cols = 2048) {
   auto* b = benchmark::RegisterBenchmark(
-      name.c_str(), [=](benchmark::State& s) { run(s, t, rows, 2048, tokens, p, packed); });
+      name.c_str(), [=](benchmark::State& s) { run(s, t, rows, cols, tokens, p, packed); });
   b->UseRealTime();  // other processes share the cores: count wall time
   if (tokens > 1) b->Unit(benchmark::kMillisecond);
 }
@@ -128,6 +128,7 @@ int register_all() {
     add("gemm512/" + n + "/2048x2048", t, 2048, 512, Precision::kFast);
     add("packed_gemv/" + n + "/5632x2048", t, 5632, 1, Precision::kFast, true);
     add("packed_gemm512/" + n + "/2048x2048", t, 2048, 512, Precision::kFast, true);
+    add("packed_gemm512/" + n + "/2048x5632", t, 2048, 512, Precision::kFast, true, 5632);
     add("gemv_exact/" + n + "/2048x2048", t, 2048, 1, Precision::kExact);
   }
   return 0;

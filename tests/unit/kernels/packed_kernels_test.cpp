@@ -126,12 +126,13 @@ TEST(PackedKernels, F16MatchesScalarReference) {
       EXPECT_EQ(bf16, cpu_features().avx512bf16);
     }
     for (int64_t cols : {1, 7, 64, 131}) {
-      const int64_t rows = 2 * kPackRows;
+      const int64_t rows = 3 * kPackRows;  // a pair of groups and an odd one
       const std::vector<float> wf = random_floats(rows * cols, rng);
       std::vector<uint16_t> w(wf.size());
       for (size_t i = 0; i < wf.size(); ++i) w[i] = float_to_half(wf[i]);
       const PackedWeights packed(DType::F16, rows, cols, w.data(), pool, k.f16_packing);
-      for (int64_t tokens : {1, 2, 3, 5, 8, 13}) {
+      // Every remainder of the 16-token tiles, and two whole tiles.
+      for (int64_t tokens = 1; tokens <= 35; ++tokens) {
         const int64_t xs = cols + 1, ys = rows + 3;
         const std::vector<float> x = random_floats(tokens * xs, rng);
         std::vector<float> y(static_cast<size_t>(tokens * ys), -7.0f);

@@ -23,7 +23,8 @@ namespace {
 
 #define YAK_UNROLL _Pragma("GCC unroll 16")
 
-constexpr int kTileTokens = 8;
+constexpr int kTileTokens = 3;   // single-group tiles: decode and tiny batches
+constexpr int kPairTokens = 16;  // 16 accumulators; each weight vector serves 16 tokens
 
 // x[0..cols) as bf16 into out[0..2 * pairs), an odd tail padded with 0.
 void to_bf16_row(const float* x, int64_t cols, uint16_t* out) {
@@ -100,20 +101,32 @@ void tile2(const uint8_t* g0, const uint8_t* g1, int64_t pairs, const uint32_t* 
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + t * y_stride, acc[t]);
 }
 
+// Pairs of groups (the odd last group alone) for tiles of 4+ tokens.
 template <int NT>
-void groups(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t pairs,
-            const uint32_t* x, int64_t x_stride, float* y, int64_t y_stride) {
+void pair_groups(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t pairs,
+                 const uint32_t* x, int64_t x_stride, float* y, int64_t y_stride) {
   int64_t g = 0;
-  if constexpr (NT >= 4) {
-    for (; g + 2 <= n_groups; g += 2)
-      tile2<NT>(first + g * group_bytes, first + (g + 1) * group_bytes, pairs, x, x_stride,
-                y + g * kPackRows, y_stride);
-  }
-  for (; g < n_groups; ++g)
+  for (; g + 2 <= n_groups; g += 2)
+    tile2<NT>(first + g * group_bytes, first + (g + 1) * group_bytes, pairs, x, x_stride,
+              y + g * kPackRows, y_stride);
+  if (g < n_groups)
     tile<NT>(first + g * group_bytes, pairs, x, x_stride, y + g * kPackRows, y_stride);
 }
 
-int64_t bf16_act_row_bytes(int64_t cols) { return (cols + 1) / 2 * 4; }
+template <int NT>
+void single_groups(const uint8_t* first, int64_t n_groups, int64_t group_bytes, int64_t pairs,
+                   const uint32_t* x, int64_t x_stride, float* y, int64_t y_stride) {
+  for (int64_t g = 0; g < n_groups; ++g)
+    tile<NT>(first + g * group_bytes, pairs, x, x_stride, y + g * kPackRows, y_stride);
+}
+
+// Rows are padded to whole cache lines, plus one line where that would be a
+// multiple of 4 KiB: a tile reads 16 rows side by side, and rows 4 KiB apart
+// would all fall into the same L1 set (half the speed at 2048 columns).
+int64_t bf16_act_row_bytes(int64_t cols) {
+  const int64_t bytes = ((cols + 1) / 2 * 4 + 63) / 64 * 64;
+  return bytes % 4096 == 0 ? bytes + 64 : bytes;
+}
 
 void bf16_acts(const float* x, int64_t cols, void* out) {
   to_bf16_row(x, cols, static_cast<uint16_t*>(out));
@@ -126,9 +139,16 @@ void packed_gemm_bf16(const uint8_t* first, int64_t n_groups, int64_t group_byte
   const int64_t pairs = (cols + 1) / 2;
   const auto* xs = static_cast<const uint32_t*>(x_rows);
   const int64_t xst = x_stride_bytes / 4;
-  over_token_tiles<kTileTokens>(nt, [&](auto n, int64_t t) {
-    groups<decltype(n)::value>(first, n_groups, group_bytes, pairs, xs + t * xst, xst,
-                               y + t * y_stride, y_stride);
+  if (nt < 4) {
+    over_token_tiles<kTileTokens>(nt, [&](auto n, int64_t t) {
+      single_groups<decltype(n)::value>(first, n_groups, group_bytes, pairs, xs + t * xst, xst,
+                                        y + t * y_stride, y_stride);
+    });
+    return;
+  }
+  over_token_tiles<kPairTokens>(nt, [&](auto n, int64_t t) {
+    pair_groups<decltype(n)::value>(first, n_groups, group_bytes, pairs, xs + t * xst, xst,
+                                    y + t * y_stride, y_stride);
   });
 }
 
