@@ -105,50 +105,138 @@ bool Linear::pack(ThreadPool& pool) {
 
 void Linear::forward(const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
                      ThreadPool& pool) const {
-  forward_fast(x, x_stride, n_tokens, nullptr, y, y_stride, pool);
+  const Projection one{this, y, y_stride};
+  forward_fast({&one, 1}, x, x_stride, n_tokens, nullptr, pool);
 }
 
 void Linear::forward(const QuantizedRows& rows, int64_t x_stride, float* y, int64_t y_stride,
                      ThreadPool& pool) const {
-  YAK_CHECK(rows.cols() == weight_.cols);
-  forward_fast(rows.source(), x_stride, rows.n_tokens(), &rows, y, y_stride, pool);
+  const Projection one{this, y, y_stride};
+  forward_many({&one, 1}, rows, x_stride, pool);
 }
 
-void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
-                          const QuantizedRows* rows, float* y, int64_t y_stride,
-                          ThreadPool& pool) const {
-  const cpu::KernelTable& k = cpu::active_kernels();
-  const cpu::RowDotQFn qdot = k.quantized(weight_.type);
-  const cpu::RowDotFFn fdot = k.floating(weight_.type);
-  if (precision_ == Precision::kExact || (qdot == nullptr && fdot == nullptr) || n_tokens <= 0) {
-    forward_exact(x, x_stride, n_tokens, y, y_stride, pool);
-    return;
-  }
-  const int64_t cols = weight_.cols;
-  const int64_t nb = cols / cpu::kActBlock;
+void Linear::forward_many(std::span<const Projection> projections, const QuantizedRows& rows,
+                          int64_t x_stride, ThreadPool& pool) {
+  for (const Projection& p : projections) YAK_CHECK(rows.cols() == p.linear->weight_.cols);
+  forward_fast(projections, rows.source(), x_stride, rows.n_tokens(), &rows, pool);
+}
 
-  // Activations: float rows for float weights, else 8-bit blocks quantized once.
+namespace {
+
+// One projection's packed row groups in a call, cut into work items of
+// (chunk of groups, token tile) that threads claim dynamically.
+struct PackedPass {
+  const cpu::PackedWeights* packed = nullptr;
+  cpu::PackedGemmFn gemm = nullptr;  // 8-bit activations `a`
+  cpu::PackedGemmFFn gemm_f = nullptr;  // float-weight kernels: activation rows `xa`
+  const cpu::BlockQ8A* a = nullptr;
+  const uint8_t* xa = nullptr;
+  int64_t xa_stride = 0;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+  int64_t n_tokens = 0;
+  int64_t chunk = 0;
+  int64_t n_chunks = 0;
+  int64_t n_tiles = 0;
+
+  void plan(int64_t threads) {
+    // A chunk (at most ~256 KiB) stays in L2 while its token tiles stream past
+    // it, and is small enough that each thread gets several, so no thread
+    // waits long for a slow one at the end. Items of under ~64 KiB cost more
+    // in claims than they save (small decode steps).
+    const int64_t n_groups = packed->groups();
+    const int64_t group_bytes = packed->group_bytes();
+    const int64_t share = (n_groups + 4 * threads - 1) / (4 * threads);
+    const int64_t most = std::max<int64_t>(1, (256 << 10) / group_bytes);
+    const int64_t least = std::min(most, std::max<int64_t>(1, (64 << 10) / group_bytes));
+    // An even count, as the widest tiles take groups in pairs.
+    chunk = std::max<int64_t>(2, std::clamp(share, least, most) & ~int64_t{1});
+    n_chunks = (n_groups + chunk - 1) / chunk;
+    n_tiles = (n_tokens + kTokenTile - 1) / kTokenTile;
+  }
+  int64_t items() const { return n_chunks * n_tiles; }
+
+  void run(int64_t item) const {
+    const int64_t cols = packed->cols();
+    const int64_t nb = cols / cpu::kActBlock;
+    const int64_t c0 = item / n_tiles * chunk;
+    const int64_t c1 = std::min(packed->groups(), c0 + chunk);
+    const int64_t t = item % n_tiles * kTokenTile;
+    const int64_t nt = std::min(kTokenTile, n_tokens - t);
+    float* yt = y + t * y_stride + c0 * cpu::kPackRows;
+    if (gemm != nullptr) {
+      gemm(packed->group(c0), c1 - c0, packed->group_bytes(), cols, a + t * nb, nb, nt, yt,
+           y_stride);
+    } else {
+      gemm_f(packed->group(c0), c1 - c0, packed->group_bytes(), cols, xa + t * xa_stride,
+             xa_stride, nt, yt, y_stride);
+    }
+  }
+};
+
+}  // namespace
+
+void Linear::forward_fast(std::span<const Projection> projections, const float* x,
+                          int64_t x_stride, int64_t n_tokens, const QuantizedRows* rows,
+                          ThreadPool& pool) {
+  if (n_tokens <= 0) return;
+  const cpu::KernelTable& k = cpu::active_kernels();
+  // Projections without fast kernels take the exact path, each on its own.
+  std::vector<const Projection*> fast;
+  bool wants_q8 = false;
+  for (const Projection& p : projections) {
+    const Linear& l = *p.linear;
+    const bool q8 = k.quantized(l.weight_.type) != nullptr;
+    if (l.precision_ == Precision::kExact || (!q8 && k.floating(l.weight_.type) == nullptr)) {
+      l.forward_exact(x, x_stride, n_tokens, p.y, p.y_stride, pool);
+      continue;
+    }
+    fast.push_back(&p);
+    wants_q8 |= q8;
+  }
+  if (fast.empty()) return;
+  const int64_t cols = fast.front()->linear->weight_.cols;
+
+  // Activations: 8-bit blocks quantized once for every integer kernel, float
+  // rows for float weights.
   thread_local QuantizedRows own;
-  if (qdot != nullptr && rows == nullptr) {
+  if (wants_q8 && rows == nullptr) {
     own.quantize(x, x_stride, n_tokens, cols, pool);
     rows = &own;
   }
-  const cpu::BlockQ8A* a = qdot != nullptr ? rows->token(0) : nullptr;
+  const cpu::BlockQ8A* a = wants_q8 ? rows->token(0) : nullptr;
 
-  // Packed row groups first; rows past the last whole group take the row kernels.
-  const cpu::PackedGemmFn gemm =
-      packed_ != nullptr && qdot != nullptr ? k.packed(weight_.type) : nullptr;
-  // A level switched after packing may read F16 in another packing: then the row kernels.
-  const cpu::PackedGemmFFn gemm_f =
-      packed_ != nullptr && qdot == nullptr && packed_->float_packing() == k.f16_packing
-          ? k.packed_f(weight_.type)
-          : nullptr;
-  const int64_t packed_rows =
-      gemm != nullptr || gemm_f != nullptr ? packed_->groups() * cpu::kPackRows : 0;
+  // Packed row groups of every projection in one parallel section; rows past
+  // the last whole group take the row kernels afterwards.
+  std::vector<PackedPass> passes;
+  passes.reserve(fast.size());
+  std::vector<int64_t> packed_rows(fast.size(), 0);  // per fast projection
+  bool converts = false;
+  for (size_t f = 0; f < fast.size(); ++f) {
+    const Projection* p = fast[f];
+    const Linear& l = *p->linear;
+    if (l.packed_ == nullptr) continue;
+    PackedPass pass;
+    pass.packed = l.packed_.get();
+    const bool q8 = k.quantized(l.weight_.type) != nullptr;
+    pass.gemm = q8 ? k.packed(l.weight_.type) : nullptr;
+    // A level switched after packing may read F16 in another packing: then the row kernels.
+    pass.gemm_f = !q8 && l.packed_->float_packing() == k.f16_packing ? k.packed_f(l.weight_.type)
+                                                                       : nullptr;
+    if (pass.gemm == nullptr && pass.gemm_f == nullptr) continue;
+    pass.a = a;
+    pass.y = p->y;
+    pass.y_stride = p->y_stride;
+    pass.n_tokens = n_tokens;
+    pass.plan(pool.size());
+    converts |= pass.gemm_f != nullptr && k.f16_acts != nullptr;
+    passes.push_back(pass);
+    packed_rows[f] = l.packed_->groups() * cpu::kPackRows;
+  }
   // Float-weight kernels that want converted activations get them once per call.
-  const void* xa = x;
+  const uint8_t* xa = reinterpret_cast<const uint8_t*>(x);
   int64_t xa_stride = x_stride * static_cast<int64_t>(sizeof(float));
-  if (gemm_f != nullptr && k.f16_acts != nullptr) {
+  if (converts) {
     thread_local std::vector<uint8_t> converted;
     const int64_t row = k.f16_act_row_bytes(cols);
     converted.resize(static_cast<size_t>(n_tokens * row));
@@ -159,43 +247,42 @@ void Linear::forward_fast(const float* x, int64_t x_stride, int64_t n_tokens,
     xa = out;
     xa_stride = row;
   }
-  if (packed_rows > 0) {
-    const int64_t group_bytes = packed_->group_bytes();
-    const int64_t n_groups = packed_->groups();
-    // Work items are (chunk of groups, token tile), claimed dynamically. A chunk
-    // (at most ~256 KiB) stays in L2 while its token tiles stream past it; it
-    // is small enough that each thread gets several, so no thread waits long
-    // for a slow one at the end.
-    // Items of under ~64 KiB cost more in claims than they save (small decode steps).
-    const int64_t share = (n_groups + 4 * pool.size() - 1) / (4 * pool.size());
-    const int64_t most = std::max<int64_t>(1, (256 << 10) / group_bytes);
-    const int64_t least = std::min(most, std::max<int64_t>(1, (64 << 10) / group_bytes));
-    // An even count, as the widest tiles take groups in pairs.
-    const int64_t chunk = std::max<int64_t>(2, std::clamp(share, least, most) & ~int64_t{1});
-    const int64_t n_chunks = (n_groups + chunk - 1) / chunk;
-    const int64_t n_tiles = (n_tokens + kTokenTile - 1) / kTokenTile;
-    pool.for_each_dynamic(n_chunks * n_tiles, [&](int64_t item) {
-      const int64_t c0 = item / n_tiles * chunk;
-      const int64_t c1 = std::min(n_groups, c0 + chunk);
-      const int64_t t = item % n_tiles * kTokenTile;
-      const int64_t nt = std::min(kTokenTile, n_tokens - t);
-      float* yt = y + t * y_stride + c0 * cpu::kPackRows;
-      if (gemm != nullptr) {
-        gemm(packed_->group(c0), c1 - c0, group_bytes, cols, a + t * nb, nb, nt, yt, y_stride);
-      } else {
-        gemm_f(packed_->group(c0), c1 - c0, group_bytes, cols,
-               static_cast<const uint8_t*>(xa) + t * xa_stride, xa_stride, nt, yt, y_stride);
-      }
-    });
+  int64_t total_items = 0;
+  std::vector<int64_t> first_item;  // passes[i]'s items start at first_item[i]
+  for (PackedPass& pass : passes) {
+    pass.xa = xa;
+    pass.xa_stride = xa_stride;
+    first_item.push_back(total_items);
+    total_items += pass.items();
   }
-  const int64_t rest = weight_.rows - packed_rows;
-  if (rest == 0) return;
+  pool.for_each_dynamic(total_items, [&](int64_t item) {
+    size_t i = 0;
+    while (i + 1 < passes.size() && item >= first_item[i + 1]) ++i;
+    passes[i].run(item - first_item[i]);
+  });
 
+  for (size_t f = 0; f < fast.size(); ++f) {
+    const Linear& l = *fast[f]->linear;
+    const bool q8 = k.quantized(l.weight_.type) != nullptr;
+    if (packed_rows[f] < l.weight_.rows)
+      l.forward_rows(packed_rows[f], x, x_stride, n_tokens, q8 ? a : nullptr, fast[f]->y,
+                     fast[f]->y_stride, pool);
+  }
+}
+
+void Linear::forward_rows(int64_t first_row, const float* x, int64_t x_stride, int64_t n_tokens,
+                          const cpu::BlockQ8A* a, float* y, int64_t y_stride,
+                          ThreadPool& pool) const {
+  const cpu::KernelTable& k = cpu::active_kernels();
+  const cpu::RowDotQFn qdot = a != nullptr ? k.quantized(weight_.type) : nullptr;
+  const cpu::RowDotFFn fdot = k.floating(weight_.type);
+  const int64_t cols = weight_.cols;
+  const int64_t nb = cols / cpu::kActBlock;
   const int64_t row_bytes = static_cast<int64_t>(weight_.row_stride_bytes());
   const auto* base = static_cast<const uint8_t*>(weight_.data);
-  pool.parallel_for(rest, kRowGrain, [&](int64_t r0, int64_t r1) {
-    r0 += packed_rows;
-    r1 += packed_rows;
+  pool.parallel_for(weight_.rows - first_row, kRowGrain, [&](int64_t r0, int64_t r1) {
+    r0 += first_row;
+    r1 += first_row;
     for (int64_t tt = 0; tt < n_tokens; tt += kTokenTile) {
       const int64_t tt_end = std::min(n_tokens, tt + kTokenTile);
       for (int64_t r = r0; r < r1; ++r) {

@@ -111,9 +111,9 @@ void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& ca
   // Q, K and V read the same rows: quantize them once.
   if (any_fast({&w.wq, &w.wk, &w.wv})) {
     xq_.quantize(xn_.data(), d, n, d, pool);
-    w.wq.forward(xq_, d, q_.data(), q_dim, pool);
-    w.wk.forward(xq_, d, k_.data(), kv_dim, pool);
-    w.wv.forward(xq_, d, v_.data(), kv_dim, pool);
+    const kernels::Projection qkv[] = {
+        {&w.wq, q_.data(), q_dim}, {&w.wk, k_.data(), kv_dim}, {&w.wv, v_.data(), kv_dim}};
+    kernels::Linear::forward_many(qkv, xq_, d, pool);
   } else {
     w.wq.forward(xn_.data(), d, n, q_.data(), q_dim, pool);
     w.wk.forward(xn_.data(), d, n, k_.data(), kv_dim, pool);
@@ -200,7 +200,7 @@ void Decoder::attend(int32_t layer, const BatchView& batch, const KvCache& cache
       }
       const kernels::cpu::KeyValueRuns runs{keys.data(), values.data(), lengths.data(),
                                             static_cast<int32_t>(lengths.size()), config_.kv_dim()};
-      k.attend_tile(at, runs, head_dim, scale);
+      k.attend(at.n_queries)(at, runs, head_dim, scale);
     }
   });
 }
@@ -214,8 +214,8 @@ void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {
   });
   if (any_fast({&w.w_gate, &w.w_up})) {
     xq_.quantize(xn_.data(), d, n, d, pool);
-    w.w_gate.forward(xq_, d, gate_.data(), ff, pool);
-    w.w_up.forward(xq_, d, up_.data(), ff, pool);
+    const kernels::Projection gate_up[] = {{&w.w_gate, gate_.data(), ff}, {&w.w_up, up_.data(), ff}};
+    kernels::Linear::forward_many(gate_up, xq_, d, pool);
   } else {
     w.w_gate.forward(xn_.data(), d, n, gate_.data(), ff, pool);
     w.w_up.forward(xn_.data(), d, n, up_.data(), ff, pool);

@@ -16,6 +16,11 @@ KernelTable build(CpuLevel level) {
 #if defined(YAK_X86_KERNELS)
   if (level == CpuLevel::kAvx2) fill_avx2_table(t);
   if (level == CpuLevel::kAvx512) {
+    // 8-lane attention tiles do the same FMAs per cycle on 256-bit vectors
+    // (Zen 4 splits 512-bit FMAs; Intel's second 512-bit unit idles on half-empty tiles).
+    KernelTable narrow;
+    fill_avx2_table(narrow);
+    t.attend_tile_narrow = narrow.attend_tile;
     fill_avx512_table(t);
     if (cpu_features().avx512bf16) fill_avx512_bf16_table(t);
   }

@@ -57,6 +57,7 @@ using PackedGemmFn = void (*)(const uint8_t* groups, int64_t n_groups, int64_t g
 // The keys and values come in runs of consecutive positions (the blocks of the
 // paged cache); run r holds lengths[r] rows `stride` floats apart.
 inline constexpr int kAttentionLanes = 16;
+inline constexpr int kNarrowAttentionLanes = 8;
 struct AttentionTile {
   int n_queries = 0;
   const float* q[kAttentionLanes] = {};
@@ -102,6 +103,10 @@ struct KernelTable {
   // In-place softmax over x[0..n); -inf entries become 0 (kernels/ops.h).
   void (*softmax)(float* x, int64_t n) = nullptr;
   AttendTileFn attend_tile = nullptr;
+  // The same for tiles of at most kNarrowAttentionLanes queries (a decode
+  // step's query heads of one KV head), where a 16-lane tile would leave most
+  // lanes idle; null where attend_tile is already that narrow.
+  AttendTileFn attend_tile_narrow = nullptr;
   // out = silu(gate) * up (kernels/ops.h); out may alias gate.
   void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
 
@@ -109,6 +114,10 @@ struct KernelTable {
   RowDotFFn floating(DType t) const { return row_dot_f[static_cast<uint32_t>(t) & 31u]; }
   PackedGemmFn packed(DType t) const { return packed_gemm[static_cast<uint32_t>(t) & 31u]; }
   PackedGemmFFn packed_f(DType t) const { return packed_gemm_f[static_cast<uint32_t>(t) & 31u]; }
+  AttendTileFn attend(int n_queries) const {
+    return n_queries <= kNarrowAttentionLanes && attend_tile_narrow != nullptr ? attend_tile_narrow
+                                                                               : attend_tile;
+  }
 };
 
 // The table of `level`; throws yak::Error if this CPU cannot run it.

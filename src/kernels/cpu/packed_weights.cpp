@@ -265,6 +265,7 @@ PackedWeights::PackedWeights(DType type, int64_t rows, int64_t cols, const void*
                              ThreadPool& pool, FloatPacking packing)
     : type_(type),
       packing_(packing),
+      cols_(cols),
       groups_(rows / kPackRows),
       group_bytes_(packed_group_bytes(type, cols, packing)) {
   const uint64_t size = static_cast<uint64_t>(groups_ * group_bytes_);

@@ -60,6 +60,7 @@ class PackedWeights {
 
   DType type() const { return type_; }
   FloatPacking float_packing() const { return packing_; }
+  int64_t cols() const { return cols_; }
   int64_t groups() const { return groups_; }
   int64_t group_bytes() const { return group_bytes_; }
   const uint8_t* group(int64_t g) const { return bytes_.data() + g * group_bytes_; }
@@ -83,6 +84,7 @@ class PackedWeights {
 
   DType type_;
   FloatPacking packing_;
+  int64_t cols_;
   int64_t groups_;
   int64_t group_bytes_;
   Buffer bytes_;

@@ -3,6 +3,7 @@
 // runs of several lengths, with causal limits that differ across the lanes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -21,6 +22,9 @@ TEST(AttentionKernels, TilesMatchScalarReference) {
     if (!level_supported(level)) continue;
     const KernelTable& k = kernel_table(level);
     ASSERT_NE(k.attend_tile, scalar.attend_tile);
+    if (level == CpuLevel::kAvx512) {
+      ASSERT_NE(k.attend_tile_narrow, nullptr);
+    }
     for (int64_t head_dim : {64, 72, 13}) {
       for (int n_queries : {1, 3, 7, 16}) {
         const int64_t stride = head_dim * 2 + 5;
@@ -52,13 +56,20 @@ TEST(AttentionKernels, TilesMatchScalarReference) {
         }
         const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
         scalar.attend_tile(a, runs, head_dim, scale);
-        k.attend_tile(b, runs, head_dim, scale);
-        for (size_t i = 0; i < want.size(); ++i)
-          ASSERT_NEAR(got[i], want[i], 2e-5 * (1.0 + std::fabs(want[i])))
-              << level_name(level) << " head_dim=" << head_dim << " n_queries=" << n_queries
-              << " i=" << i;
-        // A query that sees only key 0 returns value 0 exactly.
-        for (int64_t d = 0; d < head_dim; ++d) ASSERT_FLOAT_EQ(got[d], values[d]);
+        // The wide kernel at every tile size, and the narrow one where it applies.
+        std::vector<AttendTileFn> kernels = {k.attend_tile};
+        if (k.attend_tile_narrow != nullptr && n_queries <= kNarrowAttentionLanes)
+          kernels.push_back(k.attend_tile_narrow);
+        for (AttendTileFn attend : kernels) {
+          std::fill(got.begin(), got.end(), -1.0f);
+          attend(b, runs, head_dim, scale);
+          for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_NEAR(got[i], want[i], 2e-5 * (1.0 + std::fabs(want[i])))
+                << level_name(level) << " head_dim=" << head_dim << " n_queries=" << n_queries
+                << " narrow=" << (attend == k.attend_tile_narrow) << " i=" << i;
+          // A query that sees only key 0 returns value 0 exactly.
+          for (int64_t d = 0; d < head_dim; ++d) ASSERT_FLOAT_EQ(got[d], values[d]);
+        }
       }
     }
   }

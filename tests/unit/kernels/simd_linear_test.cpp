@@ -96,6 +96,63 @@ TEST(SimdLinear, FastMatchesExactAtEveryLevelOnOddShapes) {
   }
 }
 
+TEST(SimdLinear, ForwardManyMatchesOneCallEach) {
+  // Packed with rows past the last group, packed F16 (float activations),
+  // unpacked, exact: one fused call must give what one call each gives.
+  LevelGuard guard;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  ThreadPool pool(3);
+  const int64_t cols = 512;
+  struct Spec {
+    DType type;
+    int64_t rows;
+    Precision precision;
+  };
+  const Spec specs[] = {{DType::Q4_0, 133, Precision::kFast},
+                        {DType::F16, 48, Precision::kFast},
+                        {DType::Q5_1, 21, Precision::kFast},
+                        {DType::Q8_0, 9, Precision::kExact},
+                        {DType::Q6_K, 600, Precision::kFast}};
+  for (cpu::CpuLevel l : {cpu::CpuLevel::kScalar, cpu::CpuLevel::kAvx2, cpu::CpuLevel::kAvx512}) {
+    if (!cpu::level_supported(l)) continue;
+    cpu::set_active_kernels(l);
+    std::vector<std::vector<uint8_t>> bytes;
+    std::vector<Linear> linears;
+    for (const Spec& spec : specs) {
+      std::vector<float> wf(static_cast<size_t>(spec.rows * cols));
+      for (auto& v : wf) v = dist(rng);
+      const uint64_t rb = row_bytes(spec.type, cols);
+      bytes.emplace_back(rb * spec.rows);
+      for (int64_t r = 0; r < spec.rows; ++r)
+        ref::quantize_row(spec.type, wf.data() + r * cols, bytes.back().data() + r * rb, cols);
+      linears.emplace_back(MatrixView{spec.type, spec.rows, cols, bytes.back().data()},
+                           spec.precision);
+      linears.back().pack(pool);
+    }
+    for (int64_t tokens : {1, 5, 70}) {
+      const int64_t xs = cols + 7;
+      std::vector<float> x(static_cast<size_t>(tokens * xs));
+      for (auto& v : x) v = dist(rng);
+      QuantizedRows rows;
+      rows.quantize(x.data(), xs, tokens, cols, pool);
+      std::vector<std::vector<float>> want, got;
+      std::vector<Projection> projections;
+      for (const Linear& linear : linears) {
+        const int64_t ys = linear.out_features() + 1;
+        want.emplace_back(static_cast<size_t>(tokens * ys), -1.0f);
+        got.emplace_back(static_cast<size_t>(tokens * ys), -1.0f);
+        linear.forward(rows, xs, want.back().data(), ys, pool);
+        projections.push_back({&linear, got.back().data(), ys});
+      }
+      Linear::forward_many(projections, rows, xs, pool);
+      for (size_t i = 0; i < linears.size(); ++i)
+        ASSERT_EQ(got[i], want[i]) << cpu::level_name(l) << " " << dtype_name(specs[i].type)
+                                   << " tokens=" << tokens;
+    }
+  }
+}
+
 TEST(SimdLinear, DefaultPrecisionIsSettable) {
   const Precision saved = default_precision();
   float w[32] = {};
