@@ -29,6 +29,7 @@
 #include "core/error.h"
 #include "format/gguf_file.h"
 #include "yak/engine.h"
+#include "yak/sampler.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -117,18 +118,14 @@ std::vector<int32_t> make_tokens(const Tokenizer& tok, const BenchFlags& f) {
   return out;
 }
 
-int32_t argmax(std::span<const float> logits) {
-  return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
-
 struct RepTimes {
   double prefill = 0;      // seconds for the p-token batch
   double decode = 0;       // seconds for the n single-token steps
   double first_token = 0;  // seconds of the first decode step
 };
 
-RepTimes run_once(Context& ctx, const std::vector<int32_t>& tokens, const BenchFlags& f,
-                  int32_t n_gen) {
+RepTimes run_once(Context& ctx, Sampler& greedy, const std::vector<int32_t>& tokens,
+                  const BenchFlags& f, int32_t n_gen) {
   ctx.clear_sequence(0);
   RepTimes t;
   Batch batch;
@@ -137,7 +134,7 @@ RepTimes run_once(Context& ctx, const std::vector<int32_t>& tokens, const BenchF
     for (int32_t i = 0; i < f.n_prompt; ++i) batch.add(tokens[i], i, 0, i + 1 == f.n_prompt);
     const auto start = Clock::now();
     ctx.decode(batch);
-    next = argmax(ctx.logits(0));
+    next = greedy.sample(ctx.logits(0));
     t.prefill = seconds_since(start);
   }
   const auto start = Clock::now();
@@ -145,7 +142,7 @@ RepTimes run_once(Context& ctx, const std::vector<int32_t>& tokens, const BenchF
     batch.clear();
     batch.add(next, f.n_prompt + i, 0, true);
     ctx.decode(batch);
-    next = argmax(ctx.logits(0));
+    next = greedy.sample(ctx.logits(0));
     if (i == 0) t.first_token = seconds_since(start);
   }
   t.decode = seconds_since(start);
@@ -261,12 +258,16 @@ void bench(const BenchFlags& f) {
   if (!ctx.has_room(0, f.n_prompt + f.n_gen))
     fail("{} prompt + {} generated tokens do not fit in the context", f.n_prompt, f.n_gen);
 
-  run_once(ctx, tokens, f, std::min(f.n_gen, 1));  // warm-up
+  // Greedy, as generation at temperature 0 runs it (llama-bench reads no logits).
+  SamplingParams greedy_params;
+  greedy_params.temperature = 0.0f;
+  Sampler greedy(greedy_params, model->info().n_vocab);
+  run_once(ctx, greedy, tokens, f, std::min(f.n_gen, 1));  // warm-up
   TestResult pp{fmt::format("pp{}", f.n_prompt), f.n_prompt, 0, {}, f.n_prompt};
   TestResult tg{fmt::format("tg{}", f.n_gen), 0, f.n_gen, {}, f.n_gen};
   TestResult ttft{"ttft", f.n_prompt, 1, {}, 0};
   for (int32_t r = 0; r < f.reps; ++r) {
-    const RepTimes t = run_once(ctx, tokens, f, f.n_gen);
+    const RepTimes t = run_once(ctx, greedy, tokens, f, f.n_gen);
     pp.seconds.push_back(t.prefill);
     tg.seconds.push_back(t.decode);
     ttft.seconds.push_back(t.prefill + t.first_token);

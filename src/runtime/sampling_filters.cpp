@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace yak::sampling {
@@ -32,16 +33,42 @@ void extend_sorted(Candidates& c, size_t from, size_t to) {
 }  // namespace
 
 int32_t argmax(std::span<const float> logits) {
-  int32_t best = -1;
-  float best_logit = -kInf;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    // A strict > skips NaN and keeps the lowest id among ties.
-    if (logits[i] > best_logit) {
-      best_logit = logits[i];
-      best = static_cast<int32_t>(i);
+  // Eight interleaved running maxima: one chain of compares would wait on the
+  // previous one for each of a large vocabulary's 150k logits. A strict >
+  // skips NaN and keeps the lowest id among ties, in each lane and across them.
+  constexpr size_t kLanes = 8;
+  float lane_max[kLanes];
+  size_t lane_best[kLanes];
+  for (size_t l = 0; l < kLanes; ++l) {
+    lane_max[l] = -kInf;
+    lane_best[l] = SIZE_MAX;
+  }
+  const size_t n = logits.size();
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) {
+      const float v = logits[i + l];
+      const bool better = v > lane_max[l];
+      lane_max[l] = better ? v : lane_max[l];
+      lane_best[l] = better ? i + l : lane_best[l];
     }
   }
-  return best;
+  for (size_t l = 0; i + l < n; ++l) {
+    if (logits[i + l] > lane_max[l]) {
+      lane_max[l] = logits[i + l];
+      lane_best[l] = i + l;
+    }
+  }
+  size_t best = SIZE_MAX;
+  float best_logit = -kInf;
+  for (size_t l = 0; l < kLanes; ++l) {
+    if (lane_best[l] == SIZE_MAX) continue;
+    if (lane_max[l] > best_logit || (lane_max[l] == best_logit && lane_best[l] < best)) {
+      best_logit = lane_max[l];
+      best = lane_best[l];
+    }
+  }
+  return best == SIZE_MAX ? -1 : static_cast<int32_t>(best);
 }
 
 bool gather(std::span<const float> logits, Candidates& out) {

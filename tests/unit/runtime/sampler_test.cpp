@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
 #include <set>
 #include <vector>
 
@@ -77,6 +78,30 @@ TEST(Sampler, GreedyIsArgmax) {
 TEST(Sampler, GreedyTiesGoToLowestId) {
   Sampler s(greedy(), 5);
   EXPECT_EQ(s.sample(std::vector<float>{1.0f, 3.0f, 2.0f, 3.0f, 3.0f}), 1);
+}
+
+TEST(Sampler, GreedyMatchesPlainScanOnLargeVocabularies) {
+  // Sizes around the 8-way interleaved scan's remainders, ties placed in
+  // different lanes, NaN and -inf entries, and +inf.
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> small(-3, 3);  // coarse values: many ties
+  for (int32_t n : {7, 8, 9, 15, 16, 17, 1000, 151936}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<float> logits(static_cast<size_t>(n));
+      for (float& v : logits) v = static_cast<float>(small(rng));
+      std::uniform_int_distribution<int32_t> pos(0, n - 1);
+      for (int k = 0; k < 3; ++k) logits[static_cast<size_t>(pos(rng))] = NAN;
+      logits[static_cast<size_t>(pos(rng))] = -INFINITY;
+      if (trial % 5 == 0) logits[static_cast<size_t>(pos(rng))] = INFINITY;
+      int32_t want = -1;
+      for (int32_t i = 0; i < n; ++i)
+        if (!std::isnan(logits[static_cast<size_t>(i)]) &&
+            (want < 0 || logits[static_cast<size_t>(i)] > logits[static_cast<size_t>(want)]))
+          want = i;
+      Sampler s(greedy(), n);
+      ASSERT_EQ(s.sample(logits), want) << "n=" << n << " trial=" << trial;
+    }
+  }
 }
 
 TEST(Sampler, NegativeTemperatureIsGreedy) {
