@@ -74,6 +74,14 @@ struct ThreadPool::State {
   std::atomic<bool> stop{false};
   std::atomic<bool> busy{false};  // catches nested or concurrent run()
 
+  // for_each_dynamic's per-thread shares of items: [next, end), claimed by
+  // fetch_add on `next` (which may run past `end`).
+  struct alignas(kCacheLine) Share {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  std::unique_ptr<Share[]> shares;
+
   const Task* task = nullptr;              // valid while a run() is in flight
   std::vector<std::exception_ptr> errors;  // one slot per thread
   std::mutex mutex;
@@ -159,6 +167,7 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads), state_(std::make_
     fail("thread count must be between 1 and {}, got {}", kMaxThreads, n_threads);
   State& s = *state_;
   s.errors.resize(n_threads);
+  s.shares = std::make_unique<State::Share[]>(static_cast<size_t>(n_threads));
   s.workers.reserve(n_threads - 1);
   for (int i = 1; i < n_threads; ++i) {
     try {
@@ -229,11 +238,24 @@ void ThreadPool::for_each_dynamic(int64_t n, const std::function<void(int64_t it
     for (int64_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  alignas(kCacheLine) std::atomic<int64_t> next{0};
-  run([&](int, int) {
-    for (int64_t i = next.fetch_add(1, std::memory_order_relaxed); i < n;
-         i = next.fetch_add(1, std::memory_order_relaxed))
-      fn(i);
+  // Each thread starts on a contiguous share of the items, claimed one at a
+  // time from a counter no other thread touches until the share runs low, so
+  // a claim seldom moves a cache line between cores and each thread streams
+  // through adjacent items (the prefetchers' friend). A thread whose share is
+  // done claims from the others' (in turn from the next thread on), so a slow
+  // thread's last items go to whoever is free.
+  State& s = *state_;
+  for (int t = 0; t < n_threads_; ++t) {
+    s.shares[t].next.store(t * n / n_threads_, std::memory_order_relaxed);
+    s.shares[t].end = (t + 1) * n / n_threads_;
+  }
+  run([&](int self, int threads) {
+    for (int k = 0; k < threads; ++k) {
+      State::Share& share = s.shares[(self + k) % threads];
+      for (int64_t i = share.next.fetch_add(1, std::memory_order_relaxed); i < share.end;
+           i = share.next.fetch_add(1, std::memory_order_relaxed))
+        fn(i);
+    }
   });
 }
 

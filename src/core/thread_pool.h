@@ -30,9 +30,10 @@ class ThreadPool {
   void parallel_for(int64_t n, int64_t grain,
                     const std::function<void(int64_t begin, int64_t end)>& fn);
 
-  // Calls fn(i) for every i in [0, n), each item claimed by whichever thread
-  // is free next. For uneven items, and for machines whose cores do not all
-  // run at full speed (shared hosts): nobody waits on a fixed share.
+  // Calls fn(i) for every i in [0, n). Each thread works through its own
+  // contiguous share in order, then takes items left in the others' shares,
+  // so no thread idles while another has work queued. For uneven items, and
+  // for machines whose cores do not all run at full speed (shared hosts).
   void for_each_dynamic(int64_t n, const std::function<void(int64_t item)>& fn);
 
  private:
