@@ -74,12 +74,13 @@ void add(const std::string& name, DType t, int64_t rows, int64_t tokens, yak::ke
   if (tokens > 1) b->Unit(benchmark::kMillisecond);
 }
 
-// One attention tile as a 512-token prefill of a TinyLlama-shaped layer runs
-// it: 16 lanes (2 tokens x 8 query heads of one KV head), head_dim 64, keys
-// in 32-token cache runs of a 256-float (4 KV heads) row, and the tile's
-// tokens at position `last`. "GFLOPs" counts QK and PV (4 flops per lane,
-// dimension and key seen).
-void attention(benchmark::State& state, int32_t last) {
+// One attention tile with the kernel a model picks for it: 16 lanes as a
+// prefill of a TinyLlama-shaped layer runs it (2 tokens x 8 query heads of one
+// KV head), 8 or 3 lanes as a decode step of TinyLlama or SmolLM2 does (the
+// query heads of one KV head). Head_dim 64, keys in 32-token cache runs of a
+// 256-float (4 KV heads) row, tokens at position `last`. "GFLOPs" counts QK
+// and PV (4 flops per lane, dimension and key seen).
+void attention(benchmark::State& state, int32_t last, int n_queries) {
   using namespace yak::kernels::cpu;
   constexpr int64_t kHeadDim = 64, kStride = 256;
   const int32_t n_keys = last + 1;
@@ -97,29 +98,33 @@ void attention(benchmark::State& state, int32_t last) {
     lengths.push_back(std::min(32, n_keys - j));
   }
   AttentionTile tile;
-  tile.n_queries = 16;
-  for (int i = 0; i < 16; ++i) {
+  tile.n_queries = n_queries;
+  for (int i = 0; i < n_queries; ++i) {
     tile.q[i] = q.data() + i * kHeadDim;
     tile.out[i] = out.data() + i * kHeadDim;
-    tile.last_key[i] = last - (i < 8 ? 1 : 0);
+    // A prefill tile's lanes are two tokens; a decode step's are one.
+    tile.last_key[i] = last - (i < 8 && n_queries == 16 ? 1 : 0);
   }
   const KeyValueRuns runs{keys.data(), values.data(), lengths.data(),
                           static_cast<int32_t>(lengths.size()), kStride};
-  const AttendTileFn attend = active_kernels().attend_tile;
+  const AttendTileFn attend = active_kernels().attend(n_queries);
   for (auto _ : state) {
     attend(tile, runs, kHeadDim, 0.125f);
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["GFLOPs"] = benchmark::Counter(
-      4.0 * 16 * kHeadDim * n_keys * static_cast<double>(state.iterations()) / 1e9,
+      4.0 * n_queries * kHeadDim * n_keys * static_cast<double>(state.iterations()) / 1e9,
       benchmark::Counter::kIsRate);
 }
 
 int register_all() {
-  for (int32_t last : {255, 2047})
-    benchmark::RegisterBenchmark(("attention/16x64/keys" + std::to_string(last + 1)).c_str(),
-                                 [=](benchmark::State& s) { attention(s, last); })
-        ->UseRealTime();
+  for (int n_queries : {16, 8, 3})
+    for (int32_t last : {63, 255, 2047})
+      benchmark::RegisterBenchmark(
+          ("attention/" + std::to_string(n_queries) + "x64/keys" + std::to_string(last + 1))
+              .c_str(),
+          [=](benchmark::State& s) { attention(s, last, n_queries); })
+          ->UseRealTime();
   using yak::kernels::Precision;
   for (DType t : kTypes) {
     const std::string n(yak::dtype_name(t));
