@@ -6,6 +6,8 @@
 // first, so on NUMA machines the pages sit near it), then all threads start together and
 // read their slices; a pass ends when the last thread is done. The reported figure is the
 // best pass (the one least disturbed by other work on the machine) and the median pass.
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -104,8 +106,14 @@ int main(int argc, char** argv) {
   const size_t n_vec = (o.mib << 20) / sizeof(Vec);
   const size_t per_thread = n_vec / static_cast<size_t>(o.threads);
   if (per_thread == 0) usage_error("the buffer is too small for that many threads");
-  Vec* buf = static_cast<Vec*>(std::aligned_alloc(4096, n_vec * sizeof(Vec)));
+  // 2 MiB aligned and in huge pages where the kernel allows, as Yak keeps its
+  // packed weights: with 4 KiB pages the read measured ~20% below what a
+  // decode step reaches on the same machine.
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t buffer_bytes = (n_vec * sizeof(Vec) + kHuge - 1) / kHuge * kHuge;
+  Vec* buf = static_cast<Vec*>(std::aligned_alloc(kHuge, buffer_bytes));
   if (buf == nullptr) usage_error("cannot allocate " + std::to_string(o.mib) + " MiB");
+  ::madvise(buf, buffer_bytes, MADV_HUGEPAGE);  // advice only: failure leaves 4 KiB pages
 
   using Clock = std::chrono::steady_clock;
   const int total_passes = o.passes + 1;  // the first is a warm-up
