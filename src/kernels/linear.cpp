@@ -97,7 +97,7 @@ bool Linear::pack(ThreadPool& pool) {
   if (precision_ != Precision::kFast || weight_.rows < cpu::kPackRows) return false;
   const cpu::KernelTable& k = cpu::active_kernels();
   if (k.packed(weight_.type) == nullptr && k.packed_f(weight_.type) == nullptr) return false;
-  if (!cpu::packable(weight_.type, weight_.cols)) return false;
+  if (!cpu::packable(weight_.type, weight_.cols, k.f16_packing)) return false;
   packed_ = std::make_shared<const cpu::PackedWeights>(weight_.type, weight_.rows, weight_.cols,
                                                        weight_.data, pool, k.f16_packing);
   return true;

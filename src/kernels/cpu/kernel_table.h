@@ -91,9 +91,9 @@ struct KernelTable {
   // Null where the level has no packed kernel for the type (always at scalar).
   PackedGemmFn packed_gemm[32] = {};
   PackedGemmFFn packed_gemm_f[32] = {};
-  // The packing packed_gemm_f[F16] reads (packed_weights.h), and, where its
-  // activations are not float rows, their conversion: f16_act_row_bytes(cols)
-  // bytes per token, written by f16_acts(x, cols, out).
+  // The packing packed_gemm_f[F16] (and [BF16] where set) reads
+  // (packed_weights.h), and, where its activations are not float rows, their
+  // conversion: f16_act_row_bytes(cols) bytes per token, written by f16_acts(x, cols, out).
   FloatPacking f16_packing = FloatPacking::kF16;
   int64_t (*f16_act_row_bytes)(int64_t cols) = nullptr;
   void (*f16_acts)(const float* x, int64_t cols, void* out) = nullptr;

@@ -84,11 +84,15 @@ void pack_q4_1(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   }
 }
 
-void pack_q5_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
-  for (int64_t b = 0; b < blocks; ++b, out += 176) {
-    std::memset(out + 144, 0, 32);
+// Q5_0 and Q5_1: the nibbles, then the fifth bits as eight 32-bit masks;
+// Q5_1 keeps its m after d, as Q4_1 does.
+template <class Block, bool kMin>
+void pack_q5(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  constexpr int64_t kHead = kMin ? 32 : 16, kBytes = kHead + 160;
+  for (int64_t b = 0; b < blocks; ++b, out += kBytes) {
+    std::memset(out + kHead + 128, 0, 32);
     for (int r = 0; r < kPackRows; ++r) {
-      const auto blk = load<BlockQ5_0>(rows[r] + b * sizeof(BlockQ5_0));
+      const auto blk = load<Block>(rows[r] + b * sizeof(Block));
       uint32_t qh;
       std::memcpy(&qh, blk.qh, 4);
       uint8_t codes[32];
@@ -96,8 +100,9 @@ void pack_q5_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
       for (int v = 0; v < 32; ++v)
         codes[v] = static_cast<uint8_t>(codes[v] | (((qh >> v) & 1u) << 4));
       put_u16(out, r, blk.d);
-      put_nibbles(out + 16, r, codes);
-      put_bit_masks(out + 144, r, codes, 4);
+      if constexpr (kMin) put_u16(out + 16, r, blk.m);
+      put_nibbles(out + kHead, r, codes);
+      put_bit_masks(out + kHead + 128, r, codes, 4);
     }
   }
 }
@@ -114,10 +119,15 @@ void pack_q8_0(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   }
 }
 
-void pack_q4_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
-  for (int64_t b = 0; b < blocks; ++b, out += 1184) {
+// Q4_K and Q5_K share the layout; Q5_K appends each sub-block's fifth bits as
+// eight 32-bit masks (as Q5_0 does per block).
+template <class Block, bool kHigh>
+void pack_k45(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  constexpr int64_t kBytes = kHigh ? 1440 : 1184;
+  for (int64_t b = 0; b < blocks; ++b, out += kBytes) {
+    if constexpr (kHigh) std::memset(out + 1184, 0, 256);
     for (int r = 0; r < kPackRows; ++r) {
-      const auto blk = load<BlockQ4_K>(rows[r] + b * sizeof(BlockQ4_K));
+      const auto blk = load<Block>(rows[r] + b * sizeof(Block));
       put_u16(out, r, blk.d);
       put_u16(out + 16, r, blk.dmin);
       for (int j = 0; j < 8; ++j) {
@@ -129,6 +139,10 @@ void pack_q4_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
         const uint8_t* qs = blk.qs + (j / 2) * 32;
         for (int l = 0; l < 32; ++l) codes[l] = (j % 2 == 0) ? (qs[l] & 0x0f) : (qs[l] >> 4);
         put_nibbles(out + 160 + 128 * j, r, codes);
+        if constexpr (kHigh) {
+          for (int l = 0; l < 32; ++l) codes[l] = static_cast<uint8_t>(((blk.qh[l] >> j) & 1) << 4);
+          put_bit_masks(out + 1184 + 32 * j, r, codes, 4);
+        }
       }
     }
   }
@@ -182,6 +196,20 @@ void pack_bf16_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
   }
 }
 
+// BF16 rows, already bf16: pairs of values as pack_bf16_pairs lays them out.
+void pack_bf16_rows_as_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
+  for (int64_t p = 0; p < (cols + 1) / 2; ++p, out += 32) {
+    for (int r = 0; r < kPackRows; ++r) {
+      for (int j = 0; j < 2; ++j) {
+        const int64_t k = 2 * p + j;
+        uint16_t b = 0;
+        if (k < cols) std::memcpy(&b, rows[r] + 2 * k, 2);
+        std::memcpy(out + 4 * r + 2 * j, &b, 2);
+      }
+    }
+  }
+}
+
 struct Packer {
   int64_t block_values;
   int64_t group_block_bytes;
@@ -189,10 +217,15 @@ struct Packer {
 };
 
 const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
-  static const Packer bf16_pairs{2, 32, pack_bf16_pairs};
+  static const Packer bf16_pairs{2, 32, pack_bf16_pairs},
+      bf16_rows_as_pairs{2, 32, pack_bf16_rows_as_pairs};
   if (type == DType::F16 && packing == FloatPacking::kBf16Pairs) return &bf16_pairs;
-  static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5_0},
-      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_q4_k}, q6_k{256, 1680, pack_q6_k},
+  // BF16 has only the pair layout (read by the AVX512_BF16 kernel).
+  if (type == DType::BF16) return packing == FloatPacking::kBf16Pairs ? &bf16_rows_as_pairs : nullptr;
+  static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5<BlockQ5_0, false>},
+      q5_1{32, 192, pack_q5<BlockQ5_1, true>},
+      q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_k45<BlockQ4_K, false>},
+      q5_k{256, 1440, pack_k45<BlockQ5_K, true>}, q6_k{256, 1680, pack_q6_k},
       f16{1, 16, pack_f16};
   switch (type) {
     case DType::Q4_0:
@@ -201,10 +234,14 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
       return &q4_1;
     case DType::Q5_0:
       return &q5_0;
+    case DType::Q5_1:
+      return &q5_1;
     case DType::Q8_0:
       return &q8_0;
     case DType::Q4_K:
       return &q4_k;
+    case DType::Q5_K:
+      return &q5_k;
     case DType::Q6_K:
       return &q6_k;
     case DType::F16:
@@ -216,13 +253,15 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
 
 }  // namespace
 
-bool packable(DType type, int64_t cols) {
-  const Packer* p = packer(type);
-  return p != nullptr && cols > 0 && cols % p->block_values == 0;
+bool packable(DType type, int64_t cols, FloatPacking packing) {
+  const Packer* p = packer(type, packing);
+  if (p == nullptr || cols <= 0) return false;
+  // Float pairs take an odd last value with a zero partner.
+  return type == DType::F16 || type == DType::BF16 || cols % p->block_values == 0;
 }
 
 int64_t packed_group_bytes(DType type, int64_t cols, FloatPacking packing) {
-  if (!packable(type, cols))
+  if (!packable(type, cols, packing))
     fail("no packed layout for {} rows of {} values", dtype_name(type), cols);
   const Packer* p = packer(type, packing);
   return (cols + p->block_values - 1) / p->block_values * p->group_block_bytes;

@@ -15,10 +15,14 @@
 //   Q4_1  d[8] fp16 | m[8] fp16 | nibbles[4][32]             160 B  (8 x 20)
 //   Q5_0  d[8] fp16 | nibbles[4][32] | bit4 masks u32[8]     176 B  (8 x 22)
 //         mask k bit (4r + j) = bit 4 of the code of value 4k + j of row r
+//   Q5_1  d[8] fp16 | m[8] fp16 | nibbles[4][32] | bit4 masks u32[8]
+//                                                            192 B  (8 x 24)
 //   Q8_0  d[8] fp16 | codes[8][32] stored as q + 128         272 B  (8 x 34)
 // and per 256-value super-block:
 //   Q4_K  d[8] fp16 | dmin[8] fp16 | scale[8 sub][8 rows] u8 | min[8][8] u8 |
 //         8 x nibbles[4][32]                                 1184 B (8 x 144 + 32)
+//   Q5_K  the Q4_K layout | 8 x bit4 masks u32[8] (as Q5_0's, per sub-block)
+//                                                            1440 B (8 x 176 + 32)
 //   Q6_K  d[8] fp16 | scale[16 sub][8 rows] i8 | 8 x (nibbles[4][32] |
 //         high[2][32]) where byte 4r + j of high[k / 4] holds, in bits
 //         2(k % 4)..+1, the top two bits of code vector k's byte 4r + j  1680 B (8 x 210)
@@ -28,6 +32,7 @@
 //   kBf16Pairs   per pair of values 2p, 2p+1: the 8 rows' pairs rounded to
 //                bf16, 32 B (for vdpbf16ps against a broadcast pair of bf16
 //                token values); an odd last value is paired with 0.
+// BF16 rows have the kBf16Pairs layout only (their values copied as they are).
 // Codes are unsigned (the dot instructions take unsigned weights against
 // signed activations); each kernel subtracts the zero point times the
 // activation block's sum, as the scalar reference's signed codes imply.
@@ -44,8 +49,9 @@ inline constexpr int kPackRows = 8;
 
 enum class FloatPacking : uint8_t { kF16, kBf16Pairs };
 
-// True if `type` has a packed layout (and `cols` fits its block size).
-bool packable(DType type, int64_t cols);
+// True if `type` has a packed layout in `packing` (for float types; the
+// quantized types have one layout) and `cols` fits its block size.
+bool packable(DType type, int64_t cols, FloatPacking packing = FloatPacking::kF16);
 
 // Bytes of one packed group of kPackRows rows of `cols` values.
 int64_t packed_group_bytes(DType type, int64_t cols, FloatPacking packing = FloatPacking::kF16);

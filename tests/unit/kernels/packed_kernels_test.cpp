@@ -21,8 +21,8 @@
 namespace yak::kernels::cpu {
 namespace {
 
-const DType kPackedTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0,
-                              DType::Q8_0, DType::Q4_K, DType::Q6_K};
+const DType kPackedTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                              DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
 
 struct LevelGuard {
   CpuLevel saved = active_kernels().level;
@@ -37,20 +37,24 @@ std::vector<CpuLevel> simd_levels() {
 }
 
 TEST(PackedKernels, LayoutSizesMatchTheSourceBytes) {
-  // Every layout holds exactly the bytes of its 8 source rows, except Q4_K,
-  // whose 6-bit scales and mins are unpacked to bytes (+32 per super-block).
+  // Every layout holds exactly the bytes of its 8 source rows, except Q4_K and
+  // Q5_K, whose 6-bit scales and mins are unpacked to bytes (+32 per super-block).
   for (DType t : kPackedTypes) {
     const int64_t cols = traits(t).block_size * 3;
-    const int64_t extra = t == DType::Q4_K ? 32 * 3 : 0;
+    const int64_t extra = t == DType::Q4_K || t == DType::Q5_K ? 32 * 3 : 0;
     EXPECT_EQ(packed_group_bytes(t, cols),
               static_cast<int64_t>(row_bytes(t, cols)) * kPackRows + extra)
         << dtype_name(t);
   }
-  EXPECT_FALSE(packable(DType::Q5_1, 64));
+  EXPECT_FALSE(packable(DType::Q2_K, 256));
+  EXPECT_FALSE(packable(DType::Q5_1, 48));
   EXPECT_EQ(packed_group_bytes(DType::F16, 40), 40 * 2 * kPackRows);
   EXPECT_EQ(packed_group_bytes(DType::F16, 40, FloatPacking::kBf16Pairs), 40 * 2 * kPackRows);
   EXPECT_EQ(packed_group_bytes(DType::F16, 41, FloatPacking::kBf16Pairs), 42 * 2 * kPackRows);
   EXPECT_FALSE(packable(DType::F32, 64));
+  EXPECT_FALSE(packable(DType::BF16, 64));  // only as bf16 pairs
+  EXPECT_TRUE(packable(DType::BF16, 65, FloatPacking::kBf16Pairs));
+  EXPECT_EQ(packed_group_bytes(DType::BF16, 65, FloatPacking::kBf16Pairs), 66 * 2 * kPackRows);
   EXPECT_FALSE(packable(DType::Q4_K, 32));
 }
 
@@ -204,15 +208,15 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
   ThreadPool pool(2);
   for (CpuLevel level : simd_levels()) {
     set_active_kernels(level);
-    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q8_0, DType::Q4_K, DType::Q6_K,
-                       DType::F16}) {
+    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
+                       DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::F16, DType::BF16}) {
       const int64_t cols = traits(type).block_size == 256 ? 256 : 64;
       const int64_t rows = 37;  // 4 groups and 5 rows of the row kernels
       std::vector<uint8_t> w;
       for (int64_t r = 0; r < rows; ++r) {
-        if (type == DType::F16) {  // random bits would include infinities and NaNs
+        if (type == DType::F16 || type == DType::BF16) {  // random bits would include NaNs
           for (float v : random_floats(cols, rng)) {
-            const uint16_t h = float_to_half(v);
+            const uint16_t h = type == DType::F16 ? float_to_half(v) : float_to_bf16(v);
             w.push_back(static_cast<uint8_t>(h & 0xff));
             w.push_back(static_cast<uint8_t>(h >> 8));
           }
@@ -244,9 +248,9 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
           const std::vector<float> xt(x.begin() + t * xs, x.begin() + t * xs + cols);
           for (int64_t r = 0; r < ys; ++r) {
             const size_t i = static_cast<size_t>(t * ys + r);
-            // Packed F16 may compute in bf16 (weights and activations each
-            // within 2^-9 relative): allow 2^-8 of sum |w x| there.
-            const double rel = type == DType::F16 && packed.packed() &&
+            // Packed F16 and BF16 may compute in bf16 (weights and activations
+            // each within 2^-9 relative): allow 2^-8 of sum |w x| there.
+            const double rel = (type == DType::F16 || type == DType::BF16) && packed.packed() &&
                                        active_kernels().f16_packing == FloatPacking::kBf16Pairs
                                    ? 1.0 / 256
                                    : 2e-6;

@@ -158,6 +158,7 @@ void packed_gemm_bf16(const uint8_t* first, int64_t n_groups, int64_t group_byte
 
 void fill_avx512_bf16_table(KernelTable& t) {
   t.packed_gemm_f[static_cast<uint32_t>(DType::F16)] = packed_gemm_bf16;
+  t.packed_gemm_f[static_cast<uint32_t>(DType::BF16)] = packed_gemm_bf16;
   t.f16_packing = FloatPacking::kBf16Pairs;
   t.f16_act_row_bytes = bf16_act_row_bytes;
   t.f16_acts = bf16_acts;
