@@ -33,6 +33,17 @@ void put_nibbles(uint8_t* dst, int r, const uint8_t* codes) {
           static_cast<uint8_t>((codes[4 * i + j] & 0x0f) | (codes[16 + 4 * i + j] << 4));
 }
 
+// Row r's 32 two-bit codes into a group's crumbs[2][32]: byte 4r + j of
+// vector i holds code vectors i, i + 2, i + 4, i + 6 in bits 0-1, 2-3, 4-5, 6-7.
+void put_crumbs(uint8_t* dst, int r, const uint8_t* codes) {
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      int byte = 0;
+      for (int q = 0; q < 4; ++q) byte |= (codes[4 * (i + 2 * q) + j] & 3) << (2 * q);
+      dst[i * 32 + 4 * r + j] = static_cast<uint8_t>(byte);
+    }
+}
+
 // Row r's 32 codes into a group's codes[8][32].
 void put_bytes(uint8_t* dst, int r, const uint8_t* codes) {
   for (int k = 0; k < 8; ++k)
@@ -175,6 +186,48 @@ void pack_q6_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   }
 }
 
+// Q2_K and Q3_K: the two low bits of chunk j's codes are bits 2(j % 4)..+1
+// of qs[(j / 4) * 32 + l].
+template <class Block>
+void low_crumbs(const Block& blk, int j, uint8_t* codes) {
+  for (int l = 0; l < 32; ++l) codes[l] = (blk.qs[(j / 4) * 32 + l] >> (2 * (j % 4))) & 3;
+}
+
+void pack_q2_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 672) {
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ2_K>(rows[r] + b * sizeof(BlockQ2_K));
+      put_u16(out, r, blk.d);
+      put_u16(out + 16, r, blk.dmin);
+      for (int i = 0; i < 16; ++i) out[32 + 8 * i + r] = blk.scales[i];
+      for (int j = 0; j < 8; ++j) {
+        uint8_t codes[32];
+        low_crumbs(blk, j, codes);
+        put_crumbs(out + 160 + 64 * j, r, codes);
+      }
+    }
+  }
+}
+
+void pack_q3_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 912) {
+    for (int j = 0; j < 8; ++j) std::memset(out + 144 + 96 * j + 64, 0, 32);
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockQ3_K>(rows[r] + b * sizeof(BlockQ3_K));
+      put_u16(out, r, blk.d);
+      for (int i = 0; i < 16; ++i)
+        out[16 + 8 * i + r] = static_cast<uint8_t>(static_cast<int8_t>(unpack_q3k_scale(blk.scales, i)));
+      for (int j = 0; j < 8; ++j) {
+        uint8_t codes[32];  // 0..7: the value is code - 4
+        low_crumbs(blk, j, codes);
+        for (int l = 0; l < 32; ++l) codes[l] = static_cast<uint8_t>(codes[l] | (((blk.hmask[l] >> j) & 1) << 2));
+        put_crumbs(out + 144 + 96 * j, r, codes);
+        put_bit_masks(out + 144 + 96 * j + 64, r, codes, 2);
+      }
+    }
+  }
+}
+
 // F16: value k of the group's 8 rows in 16 bytes, for k = 0..cols-1.
 void pack_f16(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
   for (int64_t k = 0; k < cols; ++k, out += 16)
@@ -226,6 +279,7 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
       q5_1{32, 192, pack_q5<BlockQ5_1, true>},
       q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_k45<BlockQ4_K, false>},
       q5_k{256, 1440, pack_k45<BlockQ5_K, true>}, q6_k{256, 1680, pack_q6_k},
+      q2_k{256, 672, pack_q2_k}, q3_k{256, 912, pack_q3_k},
       f16{1, 16, pack_f16};
   switch (type) {
     case DType::Q4_0:
@@ -238,6 +292,10 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
       return &q5_1;
     case DType::Q8_0:
       return &q8_0;
+    case DType::Q2_K:
+      return &q2_k;
+    case DType::Q3_K:
+      return &q3_k;
     case DType::Q4_K:
       return &q4_k;
     case DType::Q5_K:

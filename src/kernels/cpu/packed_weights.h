@@ -26,6 +26,11 @@
 //   Q6_K  d[8] fp16 | scale[16 sub][8 rows] i8 | 8 x (nibbles[4][32] |
 //         high[2][32]) where byte 4r + j of high[k / 4] holds, in bits
 //         2(k % 4)..+1, the top two bits of code vector k's byte 4r + j  1680 B (8 x 210)
+//   Q2_K  d[8] fp16 | dmin[8] fp16 | scales[16 sub][8 rows] u8 (scale | min << 4) |
+//         8 x crumbs[2][32]: byte 4r + j of crumbs[i] holds code vectors i, i + 2,
+//         i + 4, i + 6's bytes 4r + j in bits 0-1, 2-3, 4-5, 6-7   672 B (8 x 84)
+//   Q3_K  d[8] fp16 | scale[16 sub][8 rows] i8 (unbiased) | 8 x (crumbs[2][32] |
+//         bit2 masks u32[8]); codes 0..7 stand for -4..3            912 B (8 x 110 + 32)
 // and for F16 rows, one of two packings (FloatPacking):
 //   kF16         per value k: the 8 rows' halves, 16 B (a float vector of the 8
 //                rows' weights, multiplied by token values broadcast to every lane)

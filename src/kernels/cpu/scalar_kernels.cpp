@@ -125,12 +125,6 @@ void decode_q2_k(const uint8_t* p, int k, Chunk& c) {
   c.fw = half_to_float(b.d);
 }
 
-int q3k_scale(const uint8_t* p, int i) {
-  const int low = i < 8 ? (p[i] & 0x0f) : (p[i - 8] >> 4);
-  const int high = (p[8 + i % 4] >> (2 * (i / 4))) & 3;
-  return (low | (high << 4)) - 32;
-}
-
 void decode_q3_k(const uint8_t* p, int k, Chunk& c) {
   const auto b = load<BlockQ3_K>(p);
   const int h = k / 4, s = k % 4;
@@ -139,8 +133,8 @@ void decode_q3_k(const uint8_t* p, int k, Chunk& c) {
     const int high = (b.hmask[l] >> k) & 1;
     c.q[l] = low + 4 * high - 4;
   }
-  c.sc[0] = q3k_scale(b.scales, 2 * k);
-  c.sc[1] = q3k_scale(b.scales, 2 * k + 1);
+  c.sc[0] = unpack_q3k_scale(b.scales, 2 * k);
+  c.sc[1] = unpack_q3k_scale(b.scales, 2 * k + 1);
   c.fw = half_to_float(b.d);
 }
 

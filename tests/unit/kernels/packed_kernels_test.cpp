@@ -21,8 +21,8 @@
 namespace yak::kernels::cpu {
 namespace {
 
-const DType kPackedTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
-                              DType::Q8_0, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+const DType kPackedTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
+                              DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
 
 struct LevelGuard {
   CpuLevel saved = active_kernels().level;
@@ -37,16 +37,17 @@ std::vector<CpuLevel> simd_levels() {
 }
 
 TEST(PackedKernels, LayoutSizesMatchTheSourceBytes) {
-  // Every layout holds exactly the bytes of its 8 source rows, except Q4_K and
-  // Q5_K, whose 6-bit scales and mins are unpacked to bytes (+32 per super-block).
+  // Every layout holds exactly the bytes of its 8 source rows, but for unpacked scales.
   for (DType t : kPackedTypes) {
     const int64_t cols = traits(t).block_size * 3;
-    const int64_t extra = t == DType::Q4_K || t == DType::Q5_K ? 32 * 3 : 0;
+    // Q4_K and Q5_K unpack their 6-bit scales and mins, Q3_K its 6-bit scales,
+    // to bytes: +32 per super-block.
+    const int64_t extra = t == DType::Q4_K || t == DType::Q5_K || t == DType::Q3_K ? 32 * 3 : 0;
     EXPECT_EQ(packed_group_bytes(t, cols),
               static_cast<int64_t>(row_bytes(t, cols)) * kPackRows + extra)
         << dtype_name(t);
   }
-  EXPECT_FALSE(packable(DType::Q2_K, 256));
+  EXPECT_FALSE(packable(DType::Q2_K, 128));
   EXPECT_FALSE(packable(DType::Q5_1, 48));
   EXPECT_EQ(packed_group_bytes(DType::F16, 40), 40 * 2 * kPackRows);
   EXPECT_EQ(packed_group_bytes(DType::F16, 40, FloatPacking::kBf16Pairs), 40 * 2 * kPackRows);
@@ -209,7 +210,8 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
   for (CpuLevel level : simd_levels()) {
     set_active_kernels(level);
     for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
-                       DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::F16, DType::BF16}) {
+                       DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K,
+                       DType::F16, DType::BF16}) {
       const int64_t cols = traits(type).block_size == 256 ? 256 : 64;
       const int64_t rows = 37;  // 4 groups and 5 rows of the row kernels
       std::vector<uint8_t> w;

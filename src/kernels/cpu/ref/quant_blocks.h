@@ -110,6 +110,15 @@ struct BlockQ6_K {
   uint16_t d;
 };
 
+// Scale i (0..15) of Q3_K, unbiased (-32..31), from its 12 packed bytes: the
+// low 4 bits in the nibbles of bytes 0-7 (scales 0-7 low, 8-15 high), the top
+// 2 bits in bits 2(i / 4)..+1 of byte 8 + i % 4.
+inline int unpack_q3k_scale(const uint8_t* p, int i) {
+  const int low = i < 8 ? (p[i] & 0x0f) : (p[i - 8] >> 4);
+  const int high = (p[8 + i % 4] >> (2 * (i / 4))) & 3;
+  return (low | (high << 4)) - 32;
+}
+
 // Scale and min of sub-block j (0..7) of Q4_K / Q5_K, from their 12 packed
 // bytes: bytes 0-3 hold scales 0-3 and bytes 4-7 mins 0-3 in their low 6 bits;
 // scales and mins 4-7 keep their low 4 bits in the nibbles of bytes 8-11 and

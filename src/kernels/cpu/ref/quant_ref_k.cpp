@@ -31,12 +31,8 @@ void pack_scale_min(uint8_t* p, int j, int sc, int m) {
   }
 }
 
-// Q3_K: sixteen 6-bit scales (biased by 32) in 12 bytes; see BlockQ3_K.
-int unpack_q3_scale(const uint8_t* p, int i) {
-  const int low = i < 8 ? (p[i] & 0x0f) : (p[i - 8] >> 4);
-  const int high = (p[8 + i % 4] >> (2 * (i / 4))) & 3;
-  return (low | (high << 4)) - 32;
-}
+// Q3_K: sixteen 6-bit scales (biased by 32) in 12 bytes; see BlockQ3_K and
+// unpack_q3k_scale.
 
 void pack_q3_scale(uint8_t* p, int i, int scale) {
   const int biased = scale + 32;
@@ -180,7 +176,7 @@ void dequantize_q3_k(const uint8_t* src, float* dst, int64_t blocks) {
     for (int h = 0; h < 2; ++h) {
       for (int s = 0; s < 4; ++s) {
         for (int l = 0; l < 32; ++l) {
-          const int scale = unpack_q3_scale(blk.scales, h * 8 + s * 2 + l / 16);
+          const int scale = unpack_q3k_scale(blk.scales, h * 8 + s * 2 + l / 16);
           const float dl = d * static_cast<float>(scale);
           const int low = (blk.qs[h * 32 + l] >> (2 * s)) & 3;
           const bool high = (blk.hmask[l] >> (h * 4 + s)) & 1;
