@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
   int phase = 0;
   std::barrier sync(o.threads, [&]() noexcept {
     const auto now = Clock::now();
-    if (phase % 2 == 1) seconds[static_cast<size_t>(phase / 2)] =
-        std::chrono::duration<double>(now - start).count();
+    if (phase % 2 == 1)
+      seconds[static_cast<size_t>(phase / 2)] = std::chrono::duration<double>(now - start).count();
     ++phase;
     start = Clock::now();
   });
@@ -154,14 +154,15 @@ int main(int argc, char** argv) {
   const double best = bytes / timed.front() / 1e9;
   const double median = bytes / timed[timed.size() / 2] / 1e9;
   if (o.json) {
-    std::printf("{\"threads\": %d, \"bytes\": %.0f, \"passes\": %d, \"best_gbps\": %.3f, "
-                "\"median_gbps\": %.3f, \"checksum\": %llu}\n",
-                o.threads, bytes, o.passes, best, median,
-                static_cast<unsigned long long>(checksum));
+    std::printf(
+        "{\"threads\": %d, \"bytes\": %.0f, \"passes\": %d, \"best_gbps\": %.3f, "
+        "\"median_gbps\": %.3f, \"checksum\": %llu}\n",
+        o.threads, bytes, o.passes, best, median, static_cast<unsigned long long>(checksum));
   } else {
-    std::printf("read bandwidth, %d threads, %.0f MiB, %d passes: best %.2f GB/s, median "
-                "%.2f GB/s\n",
-                o.threads, bytes / 1048576.0, o.passes, best, median);
+    std::printf(
+        "read bandwidth, %d threads, %.0f MiB, %d passes: best %.2f GB/s, median "
+        "%.2f GB/s\n",
+        o.threads, bytes / 1048576.0, o.passes, best, median);
   }
   return 0;
 }

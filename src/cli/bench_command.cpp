@@ -7,6 +7,7 @@
 // previous logits. An untimed warm-up comes first, as in llama-bench (the full prefill and one
 // decode step), so page faults on the mapped weights and first-use allocations are not
 // measured.
+#include <fmt/core.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -16,11 +17,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
@@ -214,14 +213,15 @@ nlohmann::json to_json(const TestResult& r, const BenchFlags& f, const ModelInfo
   return j;
 }
 
-void print_table(const std::vector<TestResult>& results, const BenchFlags& f,
-                 const ModelInfo& info, const WeightStats& w, int32_t n_threads) {
+void print_table(const std::vector<TestResult>& results, const BenchFlags& f, const ModelInfo& info,
+                 const WeightStats& w, int32_t n_threads) {
   fmt::print("yak bench: {} ({}, {} params)\n", info.name.empty() ? info.path : info.name,
              w.main_type, w.n_params);
-  fmt::print("weights {:.1f} MiB in the file, {:.1f} MiB read per decode step | {} threads | "
-             "{} prompt tokens | {} repetitions after a warm-up\n",
-             w.file_bytes / 1048576.0, w.decode_read_bytes / 1048576.0, n_threads,
-             f.tokens == "random" ? "random" : "text", f.reps);
+  fmt::print(
+      "weights {:.1f} MiB in the file, {:.1f} MiB read per decode step | {} threads | "
+      "{} prompt tokens | {} repetitions after a warm-up\n",
+      w.file_bytes / 1048576.0, w.decode_read_bytes / 1048576.0, n_threads,
+      f.tokens == "random" ? "random" : "text", f.reps);
   fmt::print("| {:<6} | {:>20} | {:>20} |\n", "test", "tokens/s", "ms");
   fmt::print("| {:-<6} | {:->20} | {:->20} |\n", "", "", "");
   for (const TestResult& r : results) {

@@ -127,7 +127,7 @@ namespace {
 // (chunk of groups, token tile) that threads claim dynamically.
 struct PackedPass {
   const cpu::PackedWeights* packed = nullptr;
-  cpu::PackedGemmFn gemm = nullptr;  // 8-bit activations `a`
+  cpu::PackedGemmFn gemm = nullptr;     // 8-bit activations `a`
   cpu::PackedGemmFFn gemm_f = nullptr;  // float-weight kernels: activation rows `xa`
   const cpu::BlockQ8A* a = nullptr;
   const uint8_t* xa = nullptr;
@@ -168,17 +168,16 @@ struct PackedPass {
       gemm(packed->group(c0), c1 - c0, packed->group_bytes(), cols, a + t * nb, nb, nt, yt,
            y_stride);
     } else {
-      gemm_f(packed->group(c0), c1 - c0, packed->group_bytes(), cols, xa + t * xa_stride,
-             xa_stride, nt, yt, y_stride);
+      gemm_f(packed->group(c0), c1 - c0, packed->group_bytes(), cols, xa + t * xa_stride, xa_stride,
+             nt, yt, y_stride);
     }
   }
 };
 
 }  // namespace
 
-void Linear::forward_fast(std::span<const Projection> projections, const float* x,
-                          int64_t x_stride, int64_t n_tokens, const QuantizedRows* rows,
-                          ThreadPool& pool) {
+void Linear::forward_fast(std::span<const Projection> projections, const float* x, int64_t x_stride,
+                          int64_t n_tokens, const QuantizedRows* rows, ThreadPool& pool) {
   if (n_tokens <= 0) return;
   const cpu::KernelTable& k = cpu::active_kernels();
   // Projections without fast kernels take the exact path, each on its own.
@@ -221,8 +220,8 @@ void Linear::forward_fast(std::span<const Projection> projections, const float* 
     const bool q8 = k.quantized(l.weight_.type) != nullptr;
     pass.gemm = q8 ? k.packed(l.weight_.type) : nullptr;
     // A level switched after packing may read F16 in another packing: then the row kernels.
-    pass.gemm_f = !q8 && l.packed_->float_packing() == k.f16_packing ? k.packed_f(l.weight_.type)
-                                                                       : nullptr;
+    pass.gemm_f =
+        !q8 && l.packed_->float_packing() == k.f16_packing ? k.packed_f(l.weight_.type) : nullptr;
     if (pass.gemm == nullptr && pass.gemm_f == nullptr) continue;
     pass.a = a;
     pass.y = p->y;

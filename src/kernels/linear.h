@@ -44,13 +44,14 @@ enum class Precision { kExact, kFast };
 class QuantizedRows {
  public:
   // Quantizes x[t][0..cols) for t in [0, n_tokens); cols must be a multiple of 32.
-  void quantize(const float* x, int64_t x_stride, int64_t n_tokens, int64_t cols,
-                ThreadPool& pool);
+  void quantize(const float* x, int64_t x_stride, int64_t n_tokens, int64_t cols, ThreadPool& pool);
 
   const float* source() const { return source_; }
   int64_t n_tokens() const { return n_tokens_; }
   int64_t cols() const { return cols_; }
-  const cpu::BlockQ8A* token(int64_t t) const { return blocks_.data() + t * (cols_ / cpu::kActBlock); }
+  const cpu::BlockQ8A* token(int64_t t) const {
+    return blocks_.data() + t * (cols_ / cpu::kActBlock);
+  }
 
  private:
   std::vector<cpu::BlockQ8A> blocks_;
@@ -116,8 +117,8 @@ class Linear {
                            int64_t x_stride, ThreadPool& pool);
 
   // The same as forward with the kExact path, whatever precision() is.
-  void forward_exact(const float* x, int64_t x_stride, int64_t n_tokens, float* y,
-                     int64_t y_stride, ThreadPool& pool) const;
+  void forward_exact(const float* x, int64_t x_stride, int64_t n_tokens, float* y, int64_t y_stride,
+                     ThreadPool& pool) const;
 
   // Dequantizes row r (e.g. an embedding lookup) into out[0..in_features).
   void dequantize_row(int64_t r, float* out) const;

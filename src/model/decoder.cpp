@@ -184,7 +184,8 @@ void Decoder::attend(int32_t layer, const BatchView& batch, const KvCache& cache
       int32_t max_last = 0;
       for (int32_t i = 0; i < tile.n_lanes; ++i) {
         const Lane& lane = lanes_[static_cast<size_t>(tile.first_lane + i)];
-        const int64_t offset = lane.token * q_dim + static_cast<int64_t>(kv_head * group + lane.g) * head_dim;
+        const int64_t offset =
+            lane.token * q_dim + static_cast<int64_t>(kv_head * group + lane.g) * head_dim;
         at.q[i] = q_.data() + offset;
         at.out[i] = attn_.data() + offset;
         at.last_key[i] = batch.positions[static_cast<size_t>(lane.token)];
@@ -195,7 +196,8 @@ void Decoder::attend(int32_t layer, const BatchView& batch, const KvCache& cache
       lengths.clear();
       for (int32_t j = 0; j <= max_last; j += cache.run_length(j)) {
         keys.push_back(cache.key(layer, tile.seq, j) + static_cast<int64_t>(kv_head) * head_dim);
-        values.push_back(cache.value(layer, tile.seq, j) + static_cast<int64_t>(kv_head) * head_dim);
+        values.push_back(cache.value(layer, tile.seq, j) +
+                         static_cast<int64_t>(kv_head) * head_dim);
         lengths.push_back(cache.run_length(j));
       }
       const kernels::cpu::KeyValueRuns runs{keys.data(), values.data(), lengths.data(),
@@ -214,7 +216,8 @@ void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {
   });
   if (any_fast({&w.w_gate, &w.w_up})) {
     xq_.quantize(xn_.data(), d, n, d, pool);
-    const kernels::Projection gate_up[] = {{&w.w_gate, gate_.data(), ff}, {&w.w_up, up_.data(), ff}};
+    const kernels::Projection gate_up[] = {{&w.w_gate, gate_.data(), ff},
+                                           {&w.w_up, up_.data(), ff}};
     kernels::Linear::forward_many(gate_up, xq_, d, pool);
   } else {
     w.w_gate.forward(xn_.data(), d, n, gate_.data(), ff, pool);

@@ -216,11 +216,13 @@ void pack_q3_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
       const auto blk = load<BlockQ3_K>(rows[r] + b * sizeof(BlockQ3_K));
       put_u16(out, r, blk.d);
       for (int i = 0; i < 16; ++i)
-        out[16 + 8 * i + r] = static_cast<uint8_t>(static_cast<int8_t>(unpack_q3k_scale(blk.scales, i)));
+        out[16 + 8 * i + r] =
+            static_cast<uint8_t>(static_cast<int8_t>(unpack_q3k_scale(blk.scales, i)));
       for (int j = 0; j < 8; ++j) {
         uint8_t codes[32];  // 0..7: the value is code - 4
         low_crumbs(blk, j, codes);
-        for (int l = 0; l < 32; ++l) codes[l] = static_cast<uint8_t>(codes[l] | (((blk.hmask[l] >> j) & 1) << 2));
+        for (int l = 0; l < 32; ++l)
+          codes[l] = static_cast<uint8_t>(codes[l] | (((blk.hmask[l] >> j) & 1) << 2));
         put_crumbs(out + 144 + 96 * j, r, codes);
         put_bit_masks(out + 144 + 96 * j + 64, r, codes, 2);
       }
@@ -274,13 +276,13 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
       bf16_rows_as_pairs{2, 32, pack_bf16_rows_as_pairs};
   if (type == DType::F16 && packing == FloatPacking::kBf16Pairs) return &bf16_pairs;
   // BF16 has only the pair layout (read by the AVX512_BF16 kernel).
-  if (type == DType::BF16) return packing == FloatPacking::kBf16Pairs ? &bf16_rows_as_pairs : nullptr;
-  static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1}, q5_0{32, 176, pack_q5<BlockQ5_0, false>},
-      q5_1{32, 192, pack_q5<BlockQ5_1, true>},
+  if (type == DType::BF16)
+    return packing == FloatPacking::kBf16Pairs ? &bf16_rows_as_pairs : nullptr;
+  static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1},
+      q5_0{32, 176, pack_q5<BlockQ5_0, false>}, q5_1{32, 192, pack_q5<BlockQ5_1, true>},
       q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_k45<BlockQ4_K, false>},
       q5_k{256, 1440, pack_k45<BlockQ5_K, true>}, q6_k{256, 1680, pack_q6_k},
-      q2_k{256, 672, pack_q2_k}, q3_k{256, 912, pack_q3_k},
-      f16{1, 16, pack_f16};
+      q2_k{256, 672, pack_q2_k}, q3_k{256, 912, pack_q3_k}, f16{1, 16, pack_f16};
   switch (type) {
     case DType::Q4_0:
       return &q4_0;

@@ -124,7 +124,8 @@ TEST(ActivationKernels, SiluMulMatchesReference) {
           EXPECT_TRUE(std::isnan(got[i])) << i;
           continue;
         }
-        ASSERT_NEAR(got[i], want[i], 1e-6 * (1.0 + std::fabs(want[i]))) << level_name(level) << " i=" << i;
+        ASSERT_NEAR(got[i], want[i], 1e-6 * (1.0 + std::fabs(want[i])))
+            << level_name(level) << " i=" << i;
       }
     }
   }

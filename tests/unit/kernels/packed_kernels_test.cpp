@@ -209,9 +209,9 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
   ThreadPool pool(2);
   for (CpuLevel level : simd_levels()) {
     set_active_kernels(level);
-    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
-                       DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K,
-                       DType::F16, DType::BF16}) {
+    for (DType type :
+         {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
+          DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::F16, DType::BF16}) {
       const int64_t cols = traits(type).block_size == 256 ? 256 : 64;
       const int64_t rows = 37;  // 4 groups and 5 rows of the row kernels
       std::vector<uint8_t> w;

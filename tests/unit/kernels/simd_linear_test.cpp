@@ -61,8 +61,7 @@ TEST(SimdLinear, FastMatchesExactAtEveryLevelOnOddShapes) {
       for (auto& v : wf) v = dist(rng);
       std::vector<uint8_t> w(row_bytes(type, cols) * rows);
       for (int64_t r = 0; r < rows; ++r)
-        ref::quantize_row(type, wf.data() + r * cols, w.data() + r * row_bytes(type, cols),
-                          cols);
+        ref::quantize_row(type, wf.data() + r * cols, w.data() + r * row_bytes(type, cols), cols);
       const Linear fast(MatrixView{type, rows, cols, w.data()}, Precision::kFast);
       const Linear exact(MatrixView{type, rows, cols, w.data()}, Precision::kExact);
       for (int64_t tokens : {1, 3, 6, 67}) {
@@ -73,8 +72,8 @@ TEST(SimdLinear, FastMatchesExactAtEveryLevelOnOddShapes) {
         std::vector<float> want(static_cast<size_t>(tokens * ys), -1.0f);
         exact.forward(x.data(), xs, tokens, want.data(), ys, pool);
         std::vector<float> wrow(static_cast<size_t>(cols));
-        for (cpu::CpuLevel l : {cpu::CpuLevel::kScalar, cpu::CpuLevel::kAvx2,
-                                cpu::CpuLevel::kAvx512}) {
+        for (cpu::CpuLevel l :
+             {cpu::CpuLevel::kScalar, cpu::CpuLevel::kAvx2, cpu::CpuLevel::kAvx512}) {
           if (!cpu::level_supported(l)) continue;
           cpu::set_active_kernels(l);
           std::vector<float> got(static_cast<size_t>(tokens * ys), -1.0f);
@@ -147,8 +146,8 @@ TEST(SimdLinear, ForwardManyMatchesOneCallEach) {
       }
       Linear::forward_many(projections, rows, xs, pool);
       for (size_t i = 0; i < linears.size(); ++i)
-        ASSERT_EQ(got[i], want[i]) << cpu::level_name(l) << " " << dtype_name(specs[i].type)
-                                   << " tokens=" << tokens;
+        ASSERT_EQ(got[i], want[i])
+            << cpu::level_name(l) << " " << dtype_name(specs[i].type) << " tokens=" << tokens;
     }
   }
 }
