@@ -7,7 +7,6 @@
 // previous logits. An untimed warm-up comes first, as in llama-bench (the full prefill and one
 // decode step), so page faults on the mapped weights and first-use allocations are not
 // measured.
-#include <fmt/core.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -17,9 +16,11 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"

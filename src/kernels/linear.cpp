@@ -180,8 +180,21 @@ void Linear::forward_fast(std::span<const Projection> projections, const float* 
                           int64_t n_tokens, const QuantizedRows* rows, ThreadPool& pool) {
   if (n_tokens <= 0) return;
   const cpu::KernelTable& k = cpu::active_kernels();
-  // Projections without fast kernels take the exact path, each on its own.
-  std::vector<const Projection*> fast;
+  // The fast projections of this call; projections without fast kernels take
+  // the exact path, each on its own. Reused across calls: a decode step makes
+  // hundreds, and none should allocate.
+  struct Work {
+    const Projection* projection;
+    bool q8;              // 8-bit activations (else float rows)
+    int64_t packed_rows;  // rows the packed pass covers; the rest take the row kernels
+    int64_t first_item;   // the pass's items in the combined list
+    PackedPass pass;
+  };
+  thread_local std::vector<Work> calls_work;
+  // A name for this thread's list that the pool's lambda captures (inside it,
+  // the thread_local itself would name each worker's own, empty, list).
+  std::vector<Work>& work = calls_work;
+  work.clear();
   bool wants_q8 = false;
   for (const Projection& p : projections) {
     const Linear& l = *p.linear;
@@ -190,11 +203,11 @@ void Linear::forward_fast(std::span<const Projection> projections, const float* 
       l.forward_exact(x, x_stride, n_tokens, p.y, p.y_stride, pool);
       continue;
     }
-    fast.push_back(&p);
+    work.push_back({&p, q8, 0, 0, {}});
     wants_q8 |= q8;
   }
-  if (fast.empty()) return;
-  const int64_t cols = fast.front()->linear->weight_.cols;
+  if (work.empty()) return;
+  const int64_t cols = work.front().projection->linear->weight_.cols;
 
   // Activations: 8-bit blocks quantized once for every integer kernel, float
   // rows for float weights.
@@ -207,30 +220,24 @@ void Linear::forward_fast(std::span<const Projection> projections, const float* 
 
   // Packed row groups of every projection in one parallel section; rows past
   // the last whole group take the row kernels afterwards.
-  std::vector<PackedPass> passes;
-  passes.reserve(fast.size());
-  std::vector<int64_t> packed_rows(fast.size(), 0);  // per fast projection
   bool converts = false;
-  for (size_t f = 0; f < fast.size(); ++f) {
-    const Projection* p = fast[f];
-    const Linear& l = *p->linear;
+  for (Work& w : work) {
+    const Linear& l = *w.projection->linear;
     if (l.packed_ == nullptr) continue;
-    PackedPass pass;
+    PackedPass& pass = w.pass;
     pass.packed = l.packed_.get();
-    const bool q8 = k.quantized(l.weight_.type) != nullptr;
-    pass.gemm = q8 ? k.packed(l.weight_.type) : nullptr;
+    pass.gemm = w.q8 ? k.packed(l.weight_.type) : nullptr;
     // A level switched after packing may read F16 in another packing: then the row kernels.
     pass.gemm_f =
-        !q8 && l.packed_->float_packing() == k.f16_packing ? k.packed_f(l.weight_.type) : nullptr;
+        !w.q8 && l.packed_->float_packing() == k.f16_packing ? k.packed_f(l.weight_.type) : nullptr;
     if (pass.gemm == nullptr && pass.gemm_f == nullptr) continue;
     pass.a = a;
-    pass.y = p->y;
-    pass.y_stride = p->y_stride;
+    pass.y = w.projection->y;
+    pass.y_stride = w.projection->y_stride;
     pass.n_tokens = n_tokens;
     pass.plan(pool.size());
     converts |= pass.gemm_f != nullptr && k.f16_acts != nullptr;
-    passes.push_back(pass);
-    packed_rows[f] = l.packed_->groups() * cpu::kPackRows;
+    w.packed_rows = l.packed_->groups() * cpu::kPackRows;
   }
   // Float-weight kernels that want converted activations get them once per call.
   const uint8_t* xa = reinterpret_cast<const uint8_t*>(x);
@@ -247,25 +254,24 @@ void Linear::forward_fast(std::span<const Projection> projections, const float* 
     xa_stride = row;
   }
   int64_t total_items = 0;
-  std::vector<int64_t> first_item;  // passes[i]'s items start at first_item[i]
-  for (PackedPass& pass : passes) {
-    pass.xa = xa;
-    pass.xa_stride = xa_stride;
-    first_item.push_back(total_items);
-    total_items += pass.items();
+  for (Work& w : work) {
+    w.pass.xa = xa;
+    w.pass.xa_stride = xa_stride;
+    w.first_item = total_items;
+    if (w.packed_rows > 0) total_items += w.pass.items();
   }
   pool.for_each_dynamic(total_items, [&](int64_t item) {
+    // Projections without a pass hold no items: skip to the one whose range holds `item`.
     size_t i = 0;
-    while (i + 1 < passes.size() && item >= first_item[i + 1]) ++i;
-    passes[i].run(item - first_item[i]);
+    while (i + 1 < work.size() && item >= work[i + 1].first_item) ++i;
+    work[i].pass.run(item - work[i].first_item);
   });
 
-  for (size_t f = 0; f < fast.size(); ++f) {
-    const Linear& l = *fast[f]->linear;
-    const bool q8 = k.quantized(l.weight_.type) != nullptr;
-    if (packed_rows[f] < l.weight_.rows)
-      l.forward_rows(packed_rows[f], x, x_stride, n_tokens, q8 ? a : nullptr, fast[f]->y,
-                     fast[f]->y_stride, pool);
+  for (const Work& w : work) {
+    const Linear& l = *w.projection->linear;
+    if (w.packed_rows < l.weight_.rows)
+      l.forward_rows(w.packed_rows, x, x_stride, n_tokens, w.q8 ? a : nullptr, w.projection->y,
+                     w.projection->y_stride, pool);
   }
 }
 

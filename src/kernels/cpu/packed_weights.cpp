@@ -236,30 +236,18 @@ void pack_f16(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
     for (int r = 0; r < kPackRows; ++r) std::memcpy(out + 2 * r, rows[r] + 2 * k, 2);
 }
 
-// F16 rounded to bf16, pairs of values: pair p of the group's 8 rows in 32 bytes.
+// Pairs of bf16 values: pair p of the group's 8 rows in 32 bytes, an odd last
+// value paired with 0. F16 rows are rounded to bf16; BF16 rows are copied.
+template <bool kFromF16>
 void pack_bf16_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
   for (int64_t p = 0; p < (cols + 1) / 2; ++p, out += 32) {
     for (int r = 0; r < kPackRows; ++r) {
       for (int j = 0; j < 2; ++j) {
         const int64_t k = 2 * p + j;
-        uint16_t h = 0;
-        if (k < cols) std::memcpy(&h, rows[r] + 2 * k, 2);
-        const uint16_t b = k < cols ? float_to_bf16(half_to_float(h)) : 0;
-        std::memcpy(out + 4 * r + 2 * j, &b, 2);
-      }
-    }
-  }
-}
-
-// BF16 rows, already bf16: pairs of values as pack_bf16_pairs lays them out.
-void pack_bf16_rows_as_pairs(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
-  for (int64_t p = 0; p < (cols + 1) / 2; ++p, out += 32) {
-    for (int r = 0; r < kPackRows; ++r) {
-      for (int j = 0; j < 2; ++j) {
-        const int64_t k = 2 * p + j;
-        uint16_t b = 0;
-        if (k < cols) std::memcpy(&b, rows[r] + 2 * k, 2);
-        std::memcpy(out + 4 * r + 2 * j, &b, 2);
+        uint16_t v = 0;
+        if (k < cols) std::memcpy(&v, rows[r] + 2 * k, 2);
+        if constexpr (kFromF16) v = k < cols ? float_to_bf16(half_to_float(v)) : 0;
+        std::memcpy(out + 4 * r + 2 * j, &v, 2);
       }
     }
   }
@@ -269,15 +257,16 @@ struct Packer {
   int64_t block_values;
   int64_t group_block_bytes;
   void (*pack)(const uint8_t* const* rows, int64_t blocks, uint8_t* out);
+  // The last block may be partial (zero-padded), so any column count packs.
+  bool pads_last_block = false;
 };
 
 const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
-  static const Packer bf16_pairs{2, 32, pack_bf16_pairs},
-      bf16_rows_as_pairs{2, 32, pack_bf16_rows_as_pairs};
-  if (type == DType::F16 && packing == FloatPacking::kBf16Pairs) return &bf16_pairs;
+  static const Packer f16_as_pairs{2, 32, pack_bf16_pairs<true>, true},
+      bf16_as_pairs{2, 32, pack_bf16_pairs<false>, true};
+  if (type == DType::F16 && packing == FloatPacking::kBf16Pairs) return &f16_as_pairs;
   // BF16 has only the pair layout (read by the AVX512_BF16 kernel).
-  if (type == DType::BF16)
-    return packing == FloatPacking::kBf16Pairs ? &bf16_rows_as_pairs : nullptr;
+  if (type == DType::BF16) return packing == FloatPacking::kBf16Pairs ? &bf16_as_pairs : nullptr;
   static const Packer q4_0{32, 144, pack_q4_0}, q4_1{32, 160, pack_q4_1},
       q5_0{32, 176, pack_q5<BlockQ5_0, false>}, q5_1{32, 192, pack_q5<BlockQ5_1, true>},
       q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_k45<BlockQ4_K, false>},
@@ -315,9 +304,7 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
 
 bool packable(DType type, int64_t cols, FloatPacking packing) {
   const Packer* p = packer(type, packing);
-  if (p == nullptr || cols <= 0) return false;
-  // Float pairs take an odd last value with a zero partner.
-  return type == DType::F16 || type == DType::BF16 || cols % p->block_values == 0;
+  return p != nullptr && cols > 0 && (p->pads_last_block || cols % p->block_values == 0);
 }
 
 int64_t packed_group_bytes(DType type, int64_t cols, FloatPacking packing) {
