@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.h"
+#include "yak/error.h"
 
 namespace yak {
 

@@ -26,7 +26,7 @@
 #include "cli/default_model.h"
 #include "cli/precision_flag.h"
 #include "core/dtype.h"
-#include "core/error.h"
+#include "yak/error.h"
 #include "format/gguf_file.h"
 #include "yak/engine.h"
 #include "yak/sampler.h"

@@ -19,7 +19,7 @@
 #include "cli/default_model.h"
 #include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
-#include "core/error.h"
+#include "yak/error.h"
 #include "yak/chat_template.h"
 #include "yak/engine.h"
 #include "yak/generate.h"

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/error.h"
+#include "yak/error.h"
 
 namespace yak::cli {
 namespace {

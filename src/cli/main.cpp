@@ -6,7 +6,7 @@
 #include <exception>
 
 #include "cli/commands.h"
-#include "core/error.h"
+#include "yak/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Yak: run, serve, measure and adapt Llama-family language models"};

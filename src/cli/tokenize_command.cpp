@@ -13,7 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
-#include "core/error.h"
+#include "yak/error.h"
 #include "format/gguf_file.h"
 #include "tokenizer/utf8.h"
 #include "yak/tokenizer.h"

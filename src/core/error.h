@@ -1,26 +1,8 @@
-// Errors: every failure that a user can cause (bad file, bad flag, bad request)
-// is reported as a yak::Error whose message names the problem. Internal
-// invariants use YAK_CHECK, which stays on in release builds.
+// Internal invariants: YAK_CHECK stays on in release builds. A failed check is a bug in
+// Yak, never the user's doing; user-caused failures throw yak::Error (yak/error.h).
 #pragma once
 
-#include <fmt/format.h>
-
-#include <stdexcept>
-#include <string>
-
-namespace yak {
-
-class Error : public std::runtime_error {
- public:
-  explicit Error(const std::string& message) : std::runtime_error(message) {}
-};
-
-template <typename... Args>
-[[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
-  throw Error(fmt::format(format, std::forward<Args>(args)...));
-}
-
-}  // namespace yak
+#include "yak/error.h"
 
 // An invariant that must hold whatever the input; violating it is a bug in Yak.
 #define YAK_CHECK(cond)                                                                  \

@@ -4,31 +4,7 @@
 set -u
 YAK="$1"
 SRC="$2"
-MODEL="${YAK_MODEL:-$SRC/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-
-check() {  # check NAME COMMAND... : the command must succeed
-  local name="$1"; shift
-  if "$@" >"$TMP/out" 2>"$TMP/err"; then
-    passed=$((passed + 1)); echo "PASS $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/    /' "$TMP/out" "$TMP/err" | head -20
-  fi
-}
-
-expect_error() {  # expect_error NAME PATTERN COMMAND... : exit code 1 and PATTERN on stderr
-  local name="$1" pattern="$2"; shift 2
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local rc=$?
-  if [ "$rc" -eq 1 ] && grep -q -- "$pattern" "$TMP/err"; then
-    passed=$((passed + 1)); echo "PASS $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name (exit $rc, want 1 and '$pattern')"; sed 's/^/    /' "$TMP/err" | head -5
-  fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ -f "$MODEL" ] || { echo "FAIL: model missing: $MODEL (run scripts/setup.sh)"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -110,5 +86,4 @@ expect_error "missing file" "cannot open" "$YAK" run -m "$TMP/nope.gguf" -p hi
 expect_error "vocab-only file cannot run" "missing tensor token_embd.weight" "$YAK" run -m "$SRC/../shared/data/tokenizer/ggml-vocab-llama-spm.gguf" -p hi
 expect_error "unsupported architecture" "architecture .gpt2. is not supported" "$YAK" run -m "$SRC/../shared/data/tokenizer/ggml-vocab-gpt-2.gguf" -p hi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
