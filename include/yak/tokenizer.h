@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "yak/text_span.h"
+
 namespace yak {
 
 namespace gguf {
@@ -66,6 +68,17 @@ class Tokenizer {
   // Text that is not valid UTF-8 is tokenized byte by byte where it is invalid.
   std::vector<int32_t> encode(std::string_view text, bool add_special = true,
                               bool parse_special = false) const;
+
+  // Tokenizes a prompt assembled from trusted text (a chat template's own text, which may
+  // spell control tokens) and untrusted text (message contents, which must never become
+  // control tokens). Control tokens are recognised only where their whole text lies outside
+  // `plain_spans`; inside them text is tokenized as encode(..., parse_special=false) does
+  // (user-defined tokens are still recognised). The spans must be sorted, disjoint and within
+  // the text, else yak::Error. When no plain span holds control-token text, the ids equal
+  // encode(text, add_special, /*parse_special=*/true), so ordinary prompts tokenize exactly
+  // as Hugging Face tokenizes the rendered template.
+  std::vector<int32_t> encode_prompt(std::string_view text, std::span<const TextSpan> plain_spans,
+                                     bool add_special = false) const;
 
   // The bytes the ids stand for. Control/unknown tokens render their text unless
   // skip_special. For SentencePiece vocabularies with a space prefix, the one space the

@@ -20,8 +20,8 @@ SpecialSplitter::SpecialSplitter(const Vocab& vocab) {
   }
 }
 
-void SpecialSplitter::split(std::string_view text, bool parse_special,
-                            std::vector<Fragment>& out) const {
+void SpecialSplitter::split(std::string_view text, bool parse_special, std::vector<Fragment>& out,
+                            std::span<const TextSpan> plain_spans) const {
   out.clear();
   if (text.empty()) return;
   if (!any_ || (!parse_special && !any_always_)) {
@@ -30,11 +30,18 @@ void SpecialSplitter::split(std::string_view text, bool parse_special,
   }
   size_t raw_start = 0;
   size_t pos = 0;
+  size_t next_plain = 0;  // the first plain span that ends after pos
   while (pos < text.size()) {
+    while (next_plain < plain_spans.size() && plain_spans[next_plain].end <= pos) ++next_plain;
+    // A control token may not reach into plain text: its bytes must end before the next span.
+    const size_t control_limit =
+        next_plain < plain_spans.size() ? plain_spans[next_plain].begin : text.size();
     const auto& bucket = by_first_byte_[static_cast<uint8_t>(text[pos])];
     const Candidate* found = nullptr;
     for (const Candidate& c : bucket) {
-      if ((parse_special || c.always) && text.compare(pos, c.text.size(), c.text) == 0) {
+      // Inside a span control_limit <= pos, so no control token fits.
+      const bool allowed = c.always || (parse_special && pos + c.text.size() <= control_limit);
+      if (allowed && text.compare(pos, c.text.size(), c.text) == 0) {
         found = &c;
         break;
       }

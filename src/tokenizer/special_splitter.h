@@ -3,10 +3,12 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include "tokenizer/vocab.h"
+#include "yak/text_span.h"
 
 namespace yak::tokenizer {
 
@@ -23,7 +25,11 @@ class SpecialSplitter {
   // Splits `text` into raw fragments and special tokens, scanning left to right and
   // taking the longest special token starting at each position (Hugging Face's
   // leftmost-longest rule). Only user-defined tokens match unless parse_special.
-  void split(std::string_view text, bool parse_special, std::vector<Fragment>& out) const;
+  //
+  // plain_spans (sorted, disjoint, validated by the caller): byte ranges of `text` where only
+  // user-defined tokens match; a control token matches only when no byte of it is in one.
+  void split(std::string_view text, bool parse_special, std::vector<Fragment>& out,
+             std::span<const TextSpan> plain_spans = {}) const;
 
  private:
   struct Candidate {

@@ -22,13 +22,35 @@ Tokenizer Tokenizer::from_spec(VocabSpec spec) {
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
                                        bool parse_special) const {
-  const tokenizer::Vocab& vocab = impl_->vocab;
-  std::vector<int32_t> out;
-  out.reserve(text.size() / 3 + 4);
-  if (add_special && vocab.add_bos) out.push_back(*vocab.bos);
-
   std::vector<Fragment> fragments;
   impl_->specials.split(text, parse_special, fragments);
+  return impl_->encode_fragments(fragments, add_special);
+}
+
+std::vector<int32_t> Tokenizer::encode_prompt(std::string_view text,
+                                              std::span<const TextSpan> plain_spans,
+                                              bool add_special) const {
+  size_t previous_end = 0;
+  for (size_t i = 0; i < plain_spans.size(); ++i) {
+    const TextSpan& s = plain_spans[i];
+    if (s.begin > s.end || s.end > text.size() || (i > 0 && s.begin < previous_end))
+      fail("plain span {} [{}, {}) is not sorted, disjoint and within the text of {} bytes", i,
+           s.begin, s.end, text.size());
+    previous_end = s.end;
+  }
+  std::vector<Fragment> fragments;
+  impl_->specials.split(text, /*parse_special=*/true, fragments, plain_spans);
+  return impl_->encode_fragments(fragments, add_special);
+}
+
+std::vector<int32_t> Tokenizer::Impl::encode_fragments(std::span<const Fragment> fragments,
+                                                       bool add_special) const {
+  std::vector<int32_t> out;
+  size_t bytes = 0;
+  for (const Fragment& f : fragments) bytes += f.text.size();
+  out.reserve(bytes / 3 + 4);
+  if (add_special && vocab.add_bos) out.push_back(*vocab.bos);
+
   if (vocab.model == Model::kBytePairGpt2) {
     tokenizer::BpeWorkspace ws;
     std::vector<std::string_view> pieces, scratch;
@@ -46,7 +68,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
         raw = normalized;
       }
       pieces.clear();
-      impl_->pre_tokenizer->split(raw, pieces, scratch);
+      pre_tokenizer->split(raw, pieces, scratch);
       for (std::string_view piece : pieces) tokenizer::bpe_encode_piece(vocab, piece, ws, out);
     }
   } else {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/special_splitter.h"
@@ -12,6 +14,10 @@ namespace yak {
 
 struct Tokenizer::Impl {
   explicit Impl(tokenizer::Vocab v);
+
+  // Ids of text already split into special tokens and raw stretches.
+  std::vector<int32_t> encode_fragments(std::span<const tokenizer::Fragment> fragments,
+                                        bool add_special) const;
 
   tokenizer::Vocab vocab;
   std::optional<tokenizer::PreTokenizer> pre_tokenizer;  // byte-level BPE only
