@@ -12,6 +12,9 @@ namespace yak {
 // Seed value that asks for a fresh random seed (llama.cpp's LLAMA_DEFAULT_SEED).
 inline constexpr uint64_t kRandomSeed = 0xFFFFFFFFu;
 
+// `seed` itself, or a fresh random seed for kRandomSeed (what a Sampler does on reseeding).
+uint64_t resolve_seed(uint64_t seed);
+
 // The chain runs in llama.cpp's default order: penalties, top_k, top_p, min_p,
 // temperature, then a draw from the softmax of the surviving tokens.
 struct SamplingParams {

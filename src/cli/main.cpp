@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the problem (or the help text); a bad flag is a user error like any other.
+    return app.exit(e) == 0 ? 0 : 1;
   } catch (const yak::Error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "yak: error: {}\n", e.what());

@@ -27,7 +27,16 @@ inline void add_sampling_flags(CLI::App& cmd, SamplingParams& p) {
       ->check(CLI::Range(-100.0, 100.0))->capture_default_str();
   group->add_option("--presence-penalty", p.presence_penalty, "Presence penalty; 0 = off")
       ->check(CLI::Range(-100.0, 100.0))->capture_default_str();
-  group->add_option("-s,--seed", p.seed, "Random seed (default: random)");
+  // Parsed as signed: an unsigned option would take -1 as 2^64-1, a fixed seed.
+  group
+      ->add_option_function<int64_t>(
+          "-s,--seed",
+          [&p](int64_t seed) {
+            if (seed < -1) throw CLI::ValidationError("--seed", "must be -1 (random) or >= 0");
+            p.seed = seed == -1 ? kRandomSeed : static_cast<uint64_t>(seed);
+          },
+          "Random seed; -1 (the default) draws one, which is printed")
+      ->type_name("INT");
 }
 
 }  // namespace yak::cli

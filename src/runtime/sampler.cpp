@@ -32,13 +32,13 @@ sampling::PenaltyParams penalty_params(const SamplingParams& p) {
   return {p.repeat_penalty, p.frequency_penalty, p.presence_penalty, p.repeat_last_n};
 }
 
+}  // namespace
+
 uint64_t resolve_seed(uint64_t seed) {
   if (seed != kRandomSeed) return seed;
   std::random_device device;
   return (static_cast<uint64_t>(device()) << 32) | device();
 }
-
-}  // namespace
 
 struct Sampler::Impl {
   Impl(const SamplingParams& p, int32_t n)
