@@ -37,6 +37,12 @@ struct GenerateResult {
 // Appends `prompt` to sequence `seq_id` of `ctx` (which may already hold
 // earlier turns) and generates. `on_text` receives each complete piece of
 // text; returning false stops generation.
+//
+// Afterwards the sequence holds the prompt and every generated token but the last, whatever
+// the stop reason: the last sampled token has not been run through the model (its logits
+// were never needed). A caller continuing the sequence runs that token first, or re-derives
+// the cached length from ctx.sequence_length(). On an exception the sequence may hold part of
+// the prompt; truncate it back to what it held before.
 GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> prompt,
                         const GenerateOptions& options,
                         const std::function<bool(std::string_view)>& on_text = {});
