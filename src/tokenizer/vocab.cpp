@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/utf8.h"
+#include "yak/text.h"
 
 namespace yak::tokenizer {
 namespace {
@@ -36,14 +37,25 @@ std::optional<int32_t> checked_id(const Vocab& vocab, const std::optional<int32_
   return id;
 }
 
-std::string sentencepiece_piece(const std::string& text, TokenType type) {
-  if (type == TokenType::kByte) {
-    // "<0xNN>"
-    if (text.size() == 6 && text.starts_with("<0x") && text.back() == '>') {
-      return std::string(1, static_cast<char>(std::stoi(text.substr(3, 2), nullptr, 16)));
-    }
-    return text;
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A SentencePiece byte token is "<0xNN>" and stands for the byte NN. Anything else marked
+// as a byte token has no byte to decode to, so the file is refused rather than guessed at.
+std::string byte_token_piece(const VocabSpec& spec, size_t id, const std::string& text) {
+  if (text.size() == 6 && text.starts_with("<0x") && text.back() == '>') {
+    const int high = hex_digit(text[3]), low = hex_digit(text[4]);
+    if (high >= 0 && low >= 0) return std::string(1, static_cast<char>(high * 16 + low));
   }
+  fail("{}: token {} '{}' has type BYTE but is not of the form <0xNN> (two hex digits)",
+       spec.name, id, escape_for_terminal(text, '\''));
+}
+
+std::string sentencepiece_piece(const std::string& text, TokenType type) {
   if (type == TokenType::kControl || type == TokenType::kUnknown) return text;
   std::string out;
   out.reserve(text.size());
@@ -133,7 +145,7 @@ Vocab build_vocab(VocabSpec spec) {
     vocab.model = Tokenizer::Model::kSentencePiece;
   } else {
     fail("{}: tokenizer model \"{}\" is not supported (supported: gpt2, llama)", spec.name,
-         spec.model);
+         escape_for_terminal(spec.model, '"'));
   }
   const size_t n = spec.tokens.size();
   if (n == 0) fail("{}: the vocabulary is empty", spec.name);
@@ -164,9 +176,13 @@ Vocab build_vocab(VocabSpec spec) {
   }
   vocab.piece.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    vocab.piece[i] = vocab.model == Tokenizer::Model::kSentencePiece
-                         ? sentencepiece_piece(vocab.text[i], vocab.type[i])
-                         : byte_level_piece(vocab.text[i], vocab.type[i]);
+    if (vocab.model == Tokenizer::Model::kSentencePiece) {
+      vocab.piece[i] = vocab.type[i] == TokenType::kByte
+                           ? byte_token_piece(spec, i, vocab.text[i])
+                           : sentencepiece_piece(vocab.text[i], vocab.type[i]);
+    } else {
+      vocab.piece[i] = byte_level_piece(vocab.text[i], vocab.type[i]);
+    }
   }
 
   vocab.bos = checked_id(vocab, spec.bos_id, "bos");
