@@ -22,6 +22,9 @@ size_t utf8_sequence_length(std::string_view text, size_t pos);
 //   U+2066..U+2069), invisible format characters (U+200B..U+200D, U+2028/9,
 //   U+2060..U+2064, U+FEFF) and Unicode tags (U+E0000..U+E007F) -> \uXXXX or \UXXXXXXXX.
 // The result is printable ASCII plus the other characters of the input, so valid UTF-8.
-std::string escape_for_terminal(std::string_view text, char quote = 0);
+// A text longer than max_bytes is cut there (before a character, not inside one) and
+// "...(N bytes)" is appended, so that a megabyte-long value cannot flood a message.
+std::string escape_for_terminal(std::string_view text, char quote = 0,
+                                size_t max_bytes = std::string_view::npos);
 
 }  // namespace yak

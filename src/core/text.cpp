@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace yak {
@@ -56,7 +57,10 @@ size_t utf8_sequence_length(std::string_view text, size_t pos) {
   return length;
 }
 
-std::string escape_for_terminal(std::string_view text, char quote) {
+std::string escape_for_terminal(std::string_view full, char quote, size_t max_bytes) {
+  size_t n = std::min(full.size(), max_bytes);
+  while (n > 0 && n < full.size() && (static_cast<unsigned char>(full[n]) & 0xC0) == 0x80) --n;
+  const std::string_view text = full.substr(0, n);
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -95,6 +99,7 @@ std::string escape_for_terminal(std::string_view text, char quote) {
     }
     i += length;
   }
+  if (n < full.size()) out += fmt::format("...({} bytes)", full.size());
   return out;
 }
 

@@ -86,8 +86,8 @@ ModelConfig read_config(const gguf::File& file) {
     c.rope_style = kernels::RopeStyle::kNeox;
     c.qkv_bias = true;
   } else {
-    fail("{}: architecture '{}' is not supported (supported: llama, qwen2)", file.name(),
-         escape_for_terminal(c.arch_name));
+    fail("{}: general.architecture = '{}' is not supported (supported: llama, qwen2)",
+         file.name(), escape_for_terminal(c.arch_name, '\'', 80));
   }
   if (const gguf::Value* v = file.find("general.name")) c.name = v->as_string("general.name");
 
@@ -137,7 +137,7 @@ ModelConfig read_config(const gguf::File& file) {
       c.rope_freq_scale = 1.0f / k.optional_float("rope.scaling.factor", 1.0f, 1.0, 1024.0, false);
     } else if (kind != "none") {
       fail("{}: {} = '{}' is not supported (supported: none, linear)", file.name(),
-           k.full("rope.scaling.type"), escape_for_terminal(kind));
+           k.full("rope.scaling.type"), escape_for_terminal(kind, '\'', 80));
     }
   } else if (k.find("rope.scale_linear") != nullptr) {
     c.rope_freq_scale = 1.0f / k.optional_float("rope.scale_linear", 1.0f, 1.0, 1024.0, false);

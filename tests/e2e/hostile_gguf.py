@@ -12,6 +12,8 @@ Usage: hostile_gguf.py OUT CASE
   scale-inf           rope.scaling.type linear with rope.scaling.factor = inf
   small-vocab         the tokenizer has fewer tokens than token_embd.weight has rows
   big-vocab           the tokenizer has more tokens than token_embd.weight has rows
+  embd-48             embedding_length 48 and head dimension 12 (F32 rows not a multiple of 32)
+  ff-40               feed_forward_length 40 (F32 rows not a multiple of 32)
   piece-escape        a user-defined token whose text holds ESC and U+202E
 """
 import sys
@@ -46,6 +48,9 @@ def main():
         n_vocab -= 10
     if case == "embd-575":
         n_embd = 575
+    n_ff = 40 if case == "ff-40" else N_FF
+    if case == "embd-48":
+        n_embd = 48
 
     w = gguf.GGUFWriter(out, "llama")
     name = "tiny"
@@ -58,7 +63,7 @@ def main():
     w.add_context_length(256)
     w.add_embedding_length(n_embd)
     w.add_block_count(N_LAYER)
-    w.add_feed_forward_length(N_FF)
+    w.add_feed_forward_length(n_ff)
     w.add_head_count(N_HEAD)
     w.add_head_count_kv(N_HEAD)
     eps = float("nan") if case == "eps-nan" else 1e-5
@@ -82,7 +87,7 @@ def main():
     def t(name, *shape):  # numpy order: rows first
         w.add_tensor(name, (rng.standard_normal(shape) * 0.02).astype(np.float32))
 
-    head_dim = N_EMBD // N_HEAD
+    head_dim = n_embd // N_HEAD
     t("token_embd.weight", n_vocab, n_embd)
     w.add_tensor("output_norm.weight", np.ones(n_embd, dtype=np.float32))
     for i in range(N_LAYER):
@@ -92,9 +97,9 @@ def main():
         t(f"blk.{i}.attn_v.weight", N_HEAD * head_dim, n_embd)
         t(f"blk.{i}.attn_output.weight", n_embd, N_HEAD * head_dim)
         w.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(n_embd, dtype=np.float32))
-        t(f"blk.{i}.ffn_gate.weight", N_FF, n_embd)
-        t(f"blk.{i}.ffn_up.weight", N_FF, n_embd)
-        t(f"blk.{i}.ffn_down.weight", n_embd, N_FF)
+        t(f"blk.{i}.ffn_gate.weight", n_ff, n_embd)
+        t(f"blk.{i}.ffn_up.weight", n_ff, n_embd)
+        t(f"blk.{i}.ffn_down.weight", n_embd, n_ff)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
