@@ -42,8 +42,8 @@ struct MetadataEntry {
 };
 
 struct TensorEntry {
-  std::string name;       // as stored; may hold any bytes
-  std::string type_name;  // "F32", "Q4_1", ...
+  std::string name;            // as stored; may hold any bytes
+  std::string type_name;       // "F32", "Q4_1", ...
   bool type_supported = true;  // Yak can compute with this type
   std::vector<int64_t> shape;  // ggml order: shape[0] is the row length
   int64_t elements = 0;

@@ -63,8 +63,8 @@ void bench(const Tokenizer& tokenizer, const TokenizeFlags& f) {
   for (size_t i = 0; i < seconds.size(); ++i) {
     runs += fmt::format("{}{:.6f}", i ? "," : "", seconds[i]);
   }
-  fmt::print("{{\"bytes\":{},\"tokens\":{},\"fnv1a\":\"{:016x}\",\"seconds\":[{}]}}\n",
-             text.size(), ids.size(), hash, runs);
+  fmt::print("{{\"bytes\":{},\"tokens\":{},\"fnv1a\":\"{:016x}\",\"seconds\":[{}]}}\n", text.size(),
+             ids.size(), hash, runs);
 }
 
 void run(const TokenizeFlags& f) {

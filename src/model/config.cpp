@@ -40,8 +40,8 @@ class KeyReader {
     const double x = v->as_f64(full);
     if (!std::isfinite(x)) fail("{}: {} = {} is not a finite number", file_.name(), full, x);
     if (x < lo || x > hi || (lo_open && x == lo))
-      fail("{}: {} = {} is out of range {}{}, {}]", file_.name(), full, x, lo_open ? "(" : "[",
-           lo, hi);
+      fail("{}: {} = {} is out of range {}{}, {}]", file_.name(), full, x, lo_open ? "(" : "[", lo,
+           hi);
     return static_cast<float>(x);
   }
   const std::string& optional_string(const std::string& key, const std::string& fallback) const {
@@ -86,7 +86,7 @@ ModelConfig read_config(const gguf::File& file) {
     c.rope_style = kernels::RopeStyle::kNeox;
     c.qkv_bias = true;
   } else {
-    fail("{}: general.architecture = '{}' is not supported (supported: llama, qwen2)",
+    fail("{}: architecture '{}' is not supported (general.architecture; supported: llama, qwen2)",
          file.name(), escape_for_terminal(c.arch_name, '\'', 80));
   }
   if (const gguf::Value* v = file.find("general.name")) c.name = v->as_string("general.name");

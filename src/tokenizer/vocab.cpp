@@ -55,9 +55,10 @@ std::string byte_token_piece(const VocabSpec& spec, size_t id, const std::string
     const int high = hex_digit(text[3]), low = hex_digit(text[4]);
     if (high >= 0 && low >= 0) return std::string(1, static_cast<char>(high * 16 + low));
   }
-  fail("{}: tokenizer.ggml.tokens: token {} '{}' has type BYTE but is not of the form <0xNN> "
-       "(two hex digits)",
-       spec.name, id, escape_for_terminal(text, '\'', kMaxShownBytes));
+  fail(
+      "{}: tokenizer.ggml.tokens: token {} '{}' has type BYTE but is not of the form <0xNN> "
+      "(two hex digits)",
+      spec.name, id, escape_for_terminal(text, '\'', kMaxShownBytes));
 }
 
 std::string sentencepiece_piece(const std::string& text, TokenType type) {
