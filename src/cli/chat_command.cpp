@@ -23,6 +23,7 @@
 #include "yak/chat_template.h"
 #include "yak/engine.h"
 #include "yak/generate.h"
+#include "yak/text.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -142,7 +143,7 @@ void chat(const ChatFlags& flags) {
   fmt::print(
       stderr,
       "yak chat: {} | /reset starts over, /system TEXT sets the system prompt, /exit quits\n",
-      model->info().name.empty() ? model->info().path : model->info().name);
+      escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name));
   std::string line;
   while (true) {
     fmt::print(stderr, "> ");

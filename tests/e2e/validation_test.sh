@@ -74,6 +74,13 @@ json_ok "bench --json is valid JSON" "$TMP/out" "j[0]['model_name'].startswith('
 check "bench table name-escape" "$YAK" bench -m "$TMP/name-escape.gguf" -p 4 -n 2 -r 1 -t 1
 no_raw_controls "bench table" "$TMP/out"
 
+check "run name-escape" "$YAK" run -m "$TMP/name-escape.gguf" -p w1 -n 1 --temp 0 -t 1
+no_raw_controls "run banner" "$TMP/err"
+echo '{% for m in messages %}{{ m.content }}{% endfor %}' >"$TMP/plain.jinja"
+printf '/exit\n' | "$YAK" chat -m "$TMP/name-escape.gguf" --template "$TMP/plain.jinja" >"$TMP/out" 2>"$TMP/err" \
+  && pass "chat name-escape" || fail "chat name-escape: $(head -3 "$TMP/err")"
+no_raw_controls "chat banner" "$TMP/err"
+
 # Token pieces with ESC and U+202E are printed escaped.
 check "tokenize --pieces" "$YAK" tokenize -m "$TMP/piece-escape.gguf" --pieces "ax${ESC}[31mred${RLO}"
 no_raw_controls "tokenize pieces" "$TMP/out"
