@@ -1,5 +1,7 @@
 #include "model/config.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <string>
 
@@ -102,28 +104,38 @@ ModelConfig read_config(const gguf::File& file) {
   if (c.n_head % c.n_head_kv != 0)
     fail("{}: {} = {} is not a multiple of {} = {}", file.name(), k.full("attention.head_count"),
          c.n_head, k.full("attention.head_count_kv"), c.n_head_kv);
+  // The head dimension is attention.key_length, or else embedding_length / head_count as in
+  // llama.cpp (then the division must be exact); messages say which one it came from.
+  std::string head_dim_source;
   if (k.find("attention.key_length") == nullptr) {
-    // Without key_length the head dimension is embedding_length / head_count, as in
-    // llama.cpp, so the division must be exact.
     if (c.n_embd % c.n_head != 0)
       fail("{}: {} = {} is not a multiple of {} = {}", file.name(), k.full("embedding_length"),
            c.n_embd, k.full("attention.head_count"), c.n_head);
-    const int32_t head_dim = c.n_embd / c.n_head;
-    if (head_dim < 2 || head_dim % 2 != 0)
-      fail("{}: the head dimension {} = {} / {} = {} must be even", file.name(),
-           k.full("embedding_length"), c.n_embd, k.full("attention.head_count"), c.n_head);
-    c.head_dim = head_dim;
+    c.head_dim = c.n_embd / c.n_head;
+    head_dim_source = fmt::format("{} / {} = {} / {} = {}", k.full("embedding_length"),
+                                  k.full("attention.head_count"), c.n_embd, c.n_head, c.head_dim);
+    if (c.head_dim < 2 || c.head_dim > 4096)
+      fail("{}: the head dimension {} is out of range [2, 4096]", file.name(), head_dim_source);
   } else {
     c.head_dim = k.optional_int("attention.key_length", 0, 2, 4096);
+    head_dim_source = fmt::format("{} = {}", k.full("attention.key_length"), c.head_dim);
   }
   const int32_t value_dim = k.optional_int("attention.value_length", c.head_dim, 2, 4096);
   if (value_dim != c.head_dim)
-    fail("{}: {} = {} differs from the key length {}; not supported", file.name(),
-         k.full("attention.value_length"), value_dim, c.head_dim);
-  c.n_rot = k.optional_int("rope.dimension_count", c.head_dim, 2, c.head_dim);
-  if (c.n_rot % 2 != 0)
-    fail("{}: {} = {} is odd (rotations work on pairs)", file.name(),
-         k.full("rope.dimension_count"), c.n_rot);
+    fail("{}: {} = {} differs from the head dimension {}; not supported", file.name(),
+         k.full("attention.value_length"), value_dim, head_dim_source);
+  if (k.find("rope.dimension_count") == nullptr) {
+    // Then the whole head is rotated, in pairs.
+    if (c.head_dim % 2 != 0)
+      fail("{}: the head dimension {} is odd, and without {} all of it is rotated in pairs",
+           file.name(), head_dim_source, k.full("rope.dimension_count"));
+    c.n_rot = c.head_dim;
+  } else {
+    c.n_rot = k.optional_int("rope.dimension_count", 0, 2, c.head_dim);
+    if (c.n_rot % 2 != 0)
+      fail("{}: {} = {} is odd (rotations work on pairs)", file.name(),
+           k.full("rope.dimension_count"), c.n_rot);
+  }
   c.n_ctx_train = k.optional_int("context_length", 4096, 1, 1 << 24);
   c.rms_eps = k.optional_float("attention.layer_norm_rms_epsilon", 1e-5f, 0.0, 1.0, true);
   c.rope_freq_base = k.optional_float("rope.freq_base", 10000.0f, 1.0, 1e12, true);

@@ -66,11 +66,23 @@ TEST_F(ConfigValidation, EmbeddingLengthNotAMultipleOfHeadCount) {
       "llama.embedding_length = 575 is not a multiple of llama.attention.head_count = 4");
 }
 
-TEST_F(ConfigValidation, OddHeadDimension) {
+TEST_F(ConfigValidation, HeadDimension) {
+  // An odd head dimension is rotated in pairs only in part: rope.dimension_count must say so.
   test::Metadata m = with("llama.embedding_length", Value::u32(36));
-  for (auto& [k, v] : m)
-    if (k == "llama.rope.dimension_count") v = Value::u32(8);
-  EXPECT_CONTAINS(load_error(m), "the head dimension llama.embedding_length = 36");
+  std::erase_if(m, [](const auto& kv) { return kv.first == "llama.rope.dimension_count"; });
+  EXPECT_CONTAINS(load_error(m),
+                  "the head dimension llama.embedding_length / llama.attention.head_count = 36 / "
+                  "4 = 9 is odd, and without llama.rope.dimension_count");
+  EXPECT_CONTAINS(load_error(with("llama.embedding_length", Value::u32(4))),
+                  "the head dimension llama.embedding_length / llama.attention.head_count = 4 / 4 "
+                  "= 1 is out of range [2, 4096]");
+  EXPECT_CONTAINS(load_error(with("llama.rope.dimension_count", Value::u32(7))),
+                  "llama.rope.dimension_count = 7 is odd");
+  EXPECT_CONTAINS(load_error(with("llama.rope.dimension_count", Value::u32(18))),
+                  "llama.rope.dimension_count = 18 is out of range [2, 16]");
+  EXPECT_CONTAINS(load_error(with("llama.attention.value_length", Value::u32(8))),
+                  "llama.attention.value_length = 8 differs from the head dimension "
+                  "llama.embedding_length / llama.attention.head_count = 64 / 4 = 16");
 }
 
 TEST_F(ConfigValidation, HeadCountNotAMultipleOfKvHeads) {
