@@ -4,7 +4,8 @@ validation tests (tests/e2e/validation_test.sh).
 
 Usage: hostile_gguf.py OUT CASE
   ok                  a sound model (SentencePiece vocabulary of 300 tokens, 1 layer, F32)
-  name-escape         general.name holds ESC sequences, C1 controls, U+202E and bad UTF-8
+  name-escape         general.name holds ESC sequences, C1 controls, U+202E and bad UTF-8,
+                      general.description bad UTF-8
   byte-token-zz       a BYTE token named <0xZZ>
   embd-575            embedding_length 575 (not a multiple of head_count 4)
   freq-base-inf       rope.freq_base = inf   (also: -nan, -zero, -negative)
@@ -53,13 +54,13 @@ def main():
         n_embd = 48
 
     w = gguf.GGUFWriter(out, "llama")
-    name = "tiny"
     if case == "name-escape":
-        name = "evil\x1b[2J\x1b]0;title\x07\u009b31m\u202eabc"
-    w.add_name(name)
-    if case == "name-escape":
-        # A raw invalid UTF-8 byte cannot go through a Python str; add it as bytes.
+        # Invalid UTF-8 cannot go through a Python str; such strings are added as bytes.
+        name = "evil\x1b[2J\x1b]0;title\x07\u009b31m\u202eabc".encode() + b"\xff"
+        w.add_key_value("general.name", name, gguf.GGUFValueType.STRING)
         w.add_key_value("general.description", b"bad \xff\xfe utf-8", gguf.GGUFValueType.STRING)
+    else:
+        w.add_name("tiny")
     w.add_context_length(256)
     w.add_embedding_length(n_embd)
     w.add_block_count(N_LAYER)
