@@ -25,11 +25,11 @@
 #include "cli/commands.h"
 #include "cli/default_model.h"
 #include "cli/precision_flag.h"
-#include "core/dtype.h"
-#include "yak/error.h"
-#include "format/gguf_file.h"
 #include "yak/engine.h"
+#include "yak/error.h"
+#include "yak/model_file.h"
 #include "yak/sampler.h"
+#include "yak/text.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -66,15 +66,15 @@ struct WeightStats {
 };
 
 WeightStats weight_stats(const std::string& path) {
-  const gguf::File file = gguf::File::open(path);
-  const bool tied = file.find_tensor("output.weight") == nullptr;
+  const ModelFile file = ModelFile::open(path);
+  const bool tied = !file.has_tensor("output.weight");
   WeightStats s;
   std::map<std::string, uint64_t> bytes_by_type;
-  for (const gguf::TensorInfo& t : file.tensors()) {
-    s.file_bytes += t.size_bytes;
-    s.n_params += t.element_count();
-    if (t.name != "token_embd.weight" || tied) s.decode_read_bytes += t.size_bytes;
-    bytes_by_type[std::string(dtype_name(t.type))] += t.size_bytes;
+  for (const TensorEntry& t : file.tensors()) {
+    s.file_bytes += t.bytes;
+    s.n_params += t.elements;
+    if (t.name != "token_embd.weight" || tied) s.decode_read_bytes += t.bytes;
+    bytes_by_type[t.type_name] += t.bytes;
   }
   uint64_t best = 0;
   for (const auto& [type, bytes] : bytes_by_type) {
@@ -216,8 +216,9 @@ nlohmann::json to_json(const TestResult& r, const BenchFlags& f, const ModelInfo
 
 void print_table(const std::vector<TestResult>& results, const BenchFlags& f, const ModelInfo& info,
                  const WeightStats& w, int32_t n_threads) {
-  fmt::print("yak bench: {} ({}, {} params)\n", info.name.empty() ? info.path : info.name,
-             w.main_type, w.n_params);
+  fmt::print("yak bench: {} ({}, {} params)\n",
+             escape_for_terminal(info.name.empty() ? info.path : info.name), w.main_type,
+             w.n_params);
   fmt::print(
       "weights {:.1f} MiB in the file, {:.1f} MiB read per decode step | {} threads | "
       "{} prompt tokens | {} repetitions after a warm-up\n",
@@ -282,7 +283,8 @@ void bench(const BenchFlags& f) {
     nlohmann::json all = nlohmann::json::array();
     for (const TestResult& r : results)
       all.push_back(to_json(r, f, model->info(), w, ctx.n_threads()));
-    fmt::print("{}\n", all.dump(2));
+    // model_name is the file's general.name, not always UTF-8: invalid bytes become U+FFFD.
+    fmt::print("{}\n", all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     print_table(results, f, model->info(), w, ctx.n_threads());
   }

@@ -17,6 +17,7 @@
 #include "yak/chat_template.h"
 #include "yak/engine.h"
 #include "yak/generate.h"
+#include "yak/text.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -65,7 +66,7 @@ void chat(const ChatFlags& flags) {
   fmt::print(stderr,
              "yak chat: {} | seed {} | /reset starts over, /system TEXT sets the system prompt, "
              "/exit quits\n",
-             model->info().name.empty() ? model->info().path : model->info().name,
+             escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name),
              seed);
   int turns = 0, failed_turns = 0;
   std::string raw_line;

@@ -8,16 +8,11 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "core/dtype.h"
-#include "format/gguf_file.h"
+#include "yak/model_file.h"
+#include "yak/text.h"
 
 namespace yak::cli {
 namespace {
-
-using gguf::File;
-using gguf::TensorInfo;
-using gguf::Value;
-using gguf::ValueType;
 
 struct InspectOptions {
   std::string path;
@@ -26,11 +21,6 @@ struct InspectOptions {
   bool all_items = false;
   bool no_tensors = false;
 };
-
-std::string type_label(const Value& v) {
-  if (v.type() != ValueType::ARRAY) return std::string(gguf::value_type_name(v.type()));
-  return fmt::format("ARRAY[{}]", gguf::value_type_name(v.as_array().element_type));
-}
 
 // 134515008 -> "134.5M": parameter counts as people quote them.
 std::string short_count(uint64_t n) {
@@ -74,53 +64,67 @@ struct Totals {
   std::map<std::string, TypeTotal> by_type;
 };
 
-Totals totals_of(const File& f) {
+Totals totals_of(const std::vector<TensorEntry>& tensors) {
   Totals t;
-  for (const TensorInfo& info : f.tensors()) {
-    auto& bt = t.by_type[std::string(dtype_name(info.type))];
+  for (const TensorEntry& info : tensors) {
+    auto& bt = t.by_type[info.type_name];
     ++bt.tensors;
-    bt.supported = traits(info.type).supported;
-    bt.params += static_cast<uint64_t>(info.element_count());
-    bt.bytes += info.size_bytes;
-    t.params += static_cast<uint64_t>(info.element_count());
-    t.bytes += info.size_bytes;
+    bt.supported = info.type_supported;
+    bt.params += static_cast<uint64_t>(info.elements);
+    bt.bytes += info.bytes;
+    t.params += static_cast<uint64_t>(info.elements);
+    t.bytes += info.bytes;
   }
   return t;
 }
 
-void print_text(const File& f, const InspectOptions& o) {
+// Keys, names and string values are the file's bytes: escaped, so that a file cannot send
+// escape sequences or bidi overrides to the terminal.
+void print_text(const ModelFile& f, const InspectOptions& o) {
   const size_t items = o.all_items ? std::numeric_limits<size_t>::max() : o.items;
-  fmt::print("file:        {}\n", f.name());
+  fmt::print("file:        {}\n", escape_for_terminal(f.path()));
   fmt::print("version:     {}\n", f.version());
   fmt::print("alignment:   {}\n", f.alignment());
   fmt::print("data offset: {}\n", f.data_offset());
   fmt::print("file size:   {} ({})\n", f.file_size(), short_bytes(f.file_size()));
 
+  const std::vector<MetadataEntry> metadata = f.metadata(items);
+  std::vector<std::string> keys;
   size_t key_width = 0;
-  for (const auto& [key, value] : f.metadata()) key_width = std::max(key_width, key.size());
-  fmt::print("\nmetadata ({} keys):\n", f.metadata().size());
-  for (const auto& [key, value] : f.metadata()) {
-    std::string shown = value.to_display_string(items);
-    if (value.type() == ValueType::ARRAY)
-      shown = fmt::format("({} item{}) {}", value.as_array().items.size(),
-                          value.as_array().items.size() == 1 ? "" : "s", shown);
-    fmt::print("  {:<{}}  {:<14} {}\n", key, key_width, type_label(value), shown);
+  for (const MetadataEntry& m : metadata) {
+    keys.push_back(escape_for_terminal(m.key));
+    key_width = std::max(key_width, keys.back().size());
+  }
+  fmt::print("\nmetadata ({} keys):\n", metadata.size());
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    const MetadataEntry& m = metadata[i];
+    std::string shown = m.text;
+    if (m.value.kind == MetadataValue::Kind::kArray)
+      shown = fmt::format("({} item{}) {}", m.value.count, m.value.count == 1 ? "" : "s", shown);
+    fmt::print("  {:<{}}  {:<14} {}\n", keys[i], key_width, m.type_label, shown);
   }
 
+  const std::vector<TensorEntry> tensors = f.tensors();
   if (!o.no_tensors) {
+    std::vector<std::string> names;
     size_t name_width = 4;
-    for (const TensorInfo& t : f.tensors()) name_width = std::max(name_width, t.name.size());
-    fmt::print("\ntensors ({}):\n", f.tensors().size());
+    for (const TensorEntry& t : tensors) {
+      names.push_back(escape_for_terminal(t.name));
+      name_width = std::max(name_width, names.back().size());
+    }
+    fmt::print("\ntensors ({}):\n", tensors.size());
     fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", "name", name_width, "type", "shape",
                "bytes", "offset");
-    for (const TensorInfo& t : f.tensors())
-      fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", t.name, name_width, dtype_name(t.type),
-                 shape_string(t.shape), t.size_bytes, t.offset);
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const TensorEntry& t = tensors[i];
+      fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", names[i], name_width, t.type_name,
+                 shape_string(t.shape), t.bytes, t.offset);
+    }
   }
 
-  const Totals totals = totals_of(f);
+  const Totals totals = totals_of(tensors);
   fmt::print("\ntotals:\n");
-  fmt::print("  tensors:    {}\n", f.tensors().size());
+  fmt::print("  tensors:    {}\n", tensors.size());
   fmt::print("  parameters: {} ({})\n", short_count(totals.params), totals.params);
   fmt::print("  bytes:      {} ({})\n", short_bytes(totals.bytes), totals.bytes);
   fmt::print("  by type:\n");
@@ -131,78 +135,70 @@ void print_text(const File& f, const InspectOptions& o) {
   }
 }
 
-nlohmann::json value_json(const Value& v, size_t items) {
-  switch (v.type()) {
-    case ValueType::U8:
-    case ValueType::U16:
-    case ValueType::U32:
-    case ValueType::U64:
-      return v.as_u64();
-    case ValueType::I8:
-    case ValueType::I16:
-    case ValueType::I32:
-    case ValueType::I64:
-      return v.as_i64();
-    case ValueType::F32:
-    case ValueType::F64:
-      return v.as_f64();
-    case ValueType::BOOL:
-      return v.as_bool();
-    case ValueType::STRING:
-      return v.as_string();
-    case ValueType::ARRAY: {
-      const Value::Array& a = v.as_array();
+nlohmann::json value_json(const MetadataValue& v) {
+  switch (v.kind) {
+    case MetadataValue::Kind::kUnsigned:
+      return v.u;
+    case MetadataValue::Kind::kSigned:
+      return v.i;
+    case MetadataValue::Kind::kFloat:
+      return v.f;
+    case MetadataValue::Kind::kBool:
+      return v.b;
+    case MetadataValue::Kind::kString:
+      return v.s;
+    case MetadataValue::Kind::kArray: {
       nlohmann::json shown = nlohmann::json::array();
-      for (size_t i = 0; i < a.items.size() && i < items; ++i)
-        shown.push_back(value_json(a.items[i], items));
-      return {{"element_type", gguf::value_type_name(a.element_type)},
-              {"count", a.items.size()},
+      for (const MetadataValue& item : v.items) shown.push_back(value_json(item));
+      return {{"element_type", v.element_type_name},
+              {"count", v.count},
               {"items", std::move(shown)},
-              {"truncated", a.items.size() > items}};
+              {"truncated", v.count > v.items.size()}};
     }
   }
   return nullptr;
 }
 
-void print_json(const File& f, const InspectOptions& o) {
+void print_json(const ModelFile& f, const InspectOptions& o) {
   const size_t items = o.all_items ? std::numeric_limits<size_t>::max() : o.items;
   nlohmann::json j;
-  j["file"] = f.name();
+  j["file"] = f.path();
   j["version"] = f.version();
   j["alignment"] = f.alignment();
   j["data_offset"] = f.data_offset();
   j["file_size"] = f.file_size();
   nlohmann::json metadata = nlohmann::json::array();
-  for (const auto& [key, value] : f.metadata())
-    metadata.push_back({{"key", key},
-                        {"type", gguf::value_type_name(value.type())},
-                        {"value", value_json(value, items)}});
+  for (const MetadataEntry& m : f.metadata(items))
+    metadata.push_back(
+        {{"key", m.key}, {"type", m.value.type_name}, {"value", value_json(m.value)}});
   j["metadata"] = std::move(metadata);
+  const std::vector<TensorEntry> tensors = f.tensors();
   if (!o.no_tensors) {
-    nlohmann::json tensors = nlohmann::json::array();
-    for (const TensorInfo& t : f.tensors())
-      tensors.push_back({{"name", t.name},
-                         {"type", dtype_name(t.type)},
-                         {"shape", t.shape},
-                         {"elements", t.element_count()},
-                         {"bytes", t.size_bytes},
-                         {"offset", t.offset}});
-    j["tensors"] = std::move(tensors);
+    nlohmann::json list = nlohmann::json::array();
+    for (const TensorEntry& t : tensors)
+      list.push_back({{"name", t.name},
+                      {"type", t.type_name},
+                      {"shape", t.shape},
+                      {"elements", t.elements},
+                      {"bytes", t.bytes},
+                      {"offset", t.offset}});
+    j["tensors"] = std::move(list);
   }
-  const Totals totals = totals_of(f);
+  const Totals totals = totals_of(tensors);
   nlohmann::json by_type = nlohmann::json::object();
   for (const auto& [name, bt] : totals.by_type)
     by_type[name] = {{"tensors", bt.tensors}, {"parameters", bt.params}, {"bytes", bt.bytes}};
-  j["totals"] = {{"tensors", f.tensors().size()},
+  j["totals"] = {{"tensors", tensors.size()},
                  {"parameters", totals.params},
                  {"bytes", totals.bytes},
                  {"by_type", std::move(by_type)}};
-  // Metadata strings are not guaranteed UTF-8; replace bad bytes rather than fail.
+  // Keys, names and strings are the file's bytes, not always UTF-8; JSON must be. Each
+  // invalid byte becomes U+FFFD (control characters are escaped as JSON does: \u001b).
   fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void run_inspect(const InspectOptions& o) {
-  const File f = File::open(o.path);
+  const ModelFile f = ModelFile::open(o.path);
   if (o.json)
     print_json(f, o);
   else

@@ -13,6 +13,7 @@
 #include "yak/error.h"
 #include "yak/engine.h"
 #include "yak/generate.h"
+#include "yak/text.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -71,7 +72,8 @@ void run(const RunFlags& f) {
              "\nyak: {} | {} threads | seed {} | stop: {}\n"
              "prefill: {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n"
              "decode:  {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n",
-             model->info().name.empty() ? model->info().path : model->info().name, ctx.n_threads(),
+             escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name),
+             ctx.n_threads(),
              r.seed, stop_reason_name(r.stop_reason), r.prompt_tokens, r.prefill_seconds,
              prefill_tps, r.decoded_tokens, r.decode_seconds, decode_tps);
 }

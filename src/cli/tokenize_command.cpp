@@ -14,8 +14,7 @@
 #include "cli/commands.h"
 #include "cli/default_model.h"
 #include "yak/error.h"
-#include "format/gguf_file.h"
-#include "tokenizer/utf8.h"
+#include "yak/text.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {
@@ -33,39 +32,10 @@ struct TokenizeFlags {
   bool has_text = false;
 };
 
-// A piece as a quoted string with control characters and invalid bytes escaped,
-// so that every token prints on one line.
-std::string quote(const std::string& piece) {
-  std::string out = "'";
-  for (size_t i = 0; i < piece.size(); ++i) {
-    const auto c = static_cast<unsigned char>(piece[i]);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\'') {
-      out += "\\'";
-    } else if (c < 0x20 || c == 0x7F) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c >= 0x80) {
-      // Part of a character split across tokens: show the bytes, not a broken glyph.
-      const size_t length = tokenizer::utf8_valid_length(piece, i);
-      if (length == 0) {
-        out += fmt::format("\\x{:02x}", c);
-      } else {
-        out.append(piece, i, length);
-        i += length - 1;
-      }
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out + "'";
-}
+// A piece as a quoted string with control characters, invalid bytes (e.g. part of a
+// character split across tokens) and invisible format characters escaped, so that every
+// token prints on one line and shows what it is.
+std::string quote(const std::string& piece) { return "'" + escape_for_terminal(piece, '\'') + "'"; }
 
 // --bench: encodes the whole file `repeat` times and prints one JSON line with the
 // seconds of each run, for bench/tokenizer-throughput. The FNV-1a hash of the ids lets
@@ -93,12 +63,12 @@ void bench(const Tokenizer& tokenizer, const TokenizeFlags& f) {
   for (size_t i = 0; i < seconds.size(); ++i) {
     runs += fmt::format("{}{:.6f}", i ? "," : "", seconds[i]);
   }
-  fmt::print("{{\"bytes\":{},\"tokens\":{},\"fnv1a\":\"{:016x}\",\"seconds\":[{}]}}\n",
-             text.size(), ids.size(), hash, runs);
+  fmt::print("{{\"bytes\":{},\"tokens\":{},\"fnv1a\":\"{:016x}\",\"seconds\":[{}]}}\n", text.size(),
+             ids.size(), hash, runs);
 }
 
 void run(const TokenizeFlags& f) {
-  const Tokenizer tokenizer = Tokenizer::from_gguf(gguf::File::open(resolve_model_path(f.model)));
+  const Tokenizer tokenizer = Tokenizer::from_gguf_path(resolve_model_path(f.model));
   if (!f.bench_file.empty()) {
     bench(tokenizer, f);
     return;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "yak/text.h"
 
 namespace yak::gguf {
 
@@ -136,34 +137,10 @@ namespace {
 constexpr size_t kMaxDisplayStringBytes = 120;
 
 std::string quote(const std::string& s) {
-  std::string out = "\"";
-  const size_t n = std::min(s.size(), kMaxDisplayStringBytes);
-  for (size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f)
-          out += fmt::format("\\x{:02x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  out += '"';
+  size_t n = std::min(s.size(), kMaxDisplayStringBytes);
+  // Cut before a character, not inside one, so the cut does not show up as bad bytes.
+  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  std::string out = "\"" + escape_for_terminal(std::string_view(s).substr(0, n), '"') + "\"";
   if (s.size() > n) out += fmt::format("...({} bytes)", s.size());
   return out;
 }

@@ -43,10 +43,16 @@ void set_default_precision(Precision precision) {
   g_precision.store(static_cast<int>(precision), std::memory_order_relaxed);
 }
 
-Linear::Linear(const MatrixView& weight, Precision precision)
-    : weight_(weight), precision_(precision) {
+Linear::Linear(const MatrixView& weight, Precision precision) : weight_(weight) {
   if (!traits(weight.type).supported)
     fail("weights of type {} are not supported", dtype_name(weight.type));
+  set_precision(precision);
+}
+
+void Linear::set_precision(Precision precision) {
+  // The fast path quantizes activations in blocks of kActBlock; a float matrix with rows of
+  // another length (a file may declare one) computes exactly instead of failing.
+  precision_ = weight_.cols % cpu::kActBlock == 0 ? precision : Precision::kExact;
 }
 
 void Linear::dequantize_row(int64_t r, float* out) const {

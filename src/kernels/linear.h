@@ -86,7 +86,9 @@ class Linear {
   Linear(const MatrixView& weight, Precision precision);
 
   Precision precision() const { return precision_; }
-  void set_precision(Precision precision) { precision_ = precision; }
+  // kFast is taken only when the rows are whole 8-bit activation blocks (always so for
+  // quantized types; float types may have any row length): otherwise kExact.
+  void set_precision(Precision precision);
 
   int64_t in_features() const { return weight_.cols; }
   int64_t out_features() const { return weight_.rows; }

@@ -1,8 +1,12 @@
 #include "model/config.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
+#include "yak/text.h"
 
 namespace yak::model {
 namespace {
@@ -28,11 +32,26 @@ class KeyReader {
     const gguf::Value* v = file_.find(full);
     return check_range(full, v ? v->as_i64(full) : fallback, lo, hi);
   }
-  float optional_float(const std::string& key, float fallback) const {
+  // A float hyperparameter must be a finite number in [lo, hi] (lo itself excluded when
+  // lo_open): inf or nan would pass through every later computation unnoticed.
+  float optional_float(const std::string& key, float fallback, double lo, double hi,
+                       bool lo_open) const {
     const std::string full = prefix_ + key;
     const gguf::Value* v = file_.find(full);
-    return v ? static_cast<float>(v->as_f64(full)) : fallback;
+    if (v == nullptr) return fallback;
+    const double x = v->as_f64(full);
+    if (!std::isfinite(x)) fail("{}: {} = {} is not a finite number", file_.name(), full, x);
+    if (x < lo || x > hi || (lo_open && x == lo))
+      fail("{}: {} = {} is out of range {}{}, {}]", file_.name(), full, x, lo_open ? "(" : "[", lo,
+           hi);
+    return static_cast<float>(x);
   }
+  const std::string& optional_string(const std::string& key, const std::string& fallback) const {
+    const std::string full = prefix_ + key;
+    const gguf::Value* v = file_.find(full);
+    return v ? v->as_string(full) : fallback;
+  }
+  std::string full(const std::string& key) const { return prefix_ + key; }
   const gguf::Value* find(const std::string& key) const { return file_.find(prefix_ + key); }
 
  private:
@@ -69,11 +88,13 @@ ModelConfig read_config(const gguf::File& file) {
     c.rope_style = kernels::RopeStyle::kNeox;
     c.qkv_bias = true;
   } else {
-    fail("{}: architecture '{}' is not supported (supported: llama, qwen2)", file.name(),
-         c.arch_name);
+    fail("{}: architecture '{}' is not supported (general.architecture; supported: llama, qwen2)",
+         file.name(), escape_for_terminal(c.arch_name, '\'', 80));
   }
   if (const gguf::Value* v = file.find("general.name")) c.name = v->as_string("general.name");
 
+  // Checked in dependency order (each value only against values already checked), so the
+  // message names the key that is actually wrong.
   const KeyReader k(file, c.arch_name + ".");
   c.n_embd = k.required_int("embedding_length", 1, kMaxEmbd);
   c.n_layer = k.required_int("block_count", 1, kMaxLayers);
@@ -81,42 +102,57 @@ ModelConfig read_config(const gguf::File& file) {
   c.n_head = k.required_int("attention.head_count", 1, kMaxHeads);
   c.n_head_kv = k.optional_int("attention.head_count_kv", c.n_head, 1, c.n_head);
   if (c.n_head % c.n_head_kv != 0)
-    fail("{}: attention.head_count {} is not a multiple of head_count_kv {}", file.name(), c.n_head,
-         c.n_head_kv);
-  const int64_t default_head_dim = c.n_embd / c.n_head;
-  c.head_dim = k.optional_int("attention.key_length", default_head_dim, 2, 4096);
+    fail("{}: {} = {} is not a multiple of {} = {}", file.name(), k.full("attention.head_count"),
+         c.n_head, k.full("attention.head_count_kv"), c.n_head_kv);
+  // The head dimension is attention.key_length, or else embedding_length / head_count as in
+  // llama.cpp (then the division must be exact); messages say which one it came from.
+  std::string head_dim_source;
+  if (k.find("attention.key_length") == nullptr) {
+    if (c.n_embd % c.n_head != 0)
+      fail("{}: {} = {} is not a multiple of {} = {}", file.name(), k.full("embedding_length"),
+           c.n_embd, k.full("attention.head_count"), c.n_head);
+    c.head_dim = c.n_embd / c.n_head;
+    head_dim_source = fmt::format("{} / {} = {} / {} = {}", k.full("embedding_length"),
+                                  k.full("attention.head_count"), c.n_embd, c.n_head, c.head_dim);
+    if (c.head_dim < 2 || c.head_dim > 4096)
+      fail("{}: the head dimension {} is out of range [2, 4096]", file.name(), head_dim_source);
+  } else {
+    c.head_dim = k.optional_int("attention.key_length", 0, 2, 4096);
+    head_dim_source = fmt::format("{} = {}", k.full("attention.key_length"), c.head_dim);
+  }
   const int32_t value_dim = k.optional_int("attention.value_length", c.head_dim, 2, 4096);
   if (value_dim != c.head_dim)
-    fail("{}: attention.value_length {} differs from key_length {}; not supported", file.name(),
-         value_dim, c.head_dim);
-  c.n_rot = k.optional_int("rope.dimension_count", c.head_dim, 2, c.head_dim);
-  if (c.n_rot % 2 != 0) fail("{}: rope.dimension_count {} is odd", file.name(), c.n_rot);
+    fail("{}: {} = {} differs from the head dimension {}; not supported", file.name(),
+         k.full("attention.value_length"), value_dim, head_dim_source);
+  if (k.find("rope.dimension_count") == nullptr) {
+    // Then the whole head is rotated, in pairs.
+    if (c.head_dim % 2 != 0)
+      fail("{}: the head dimension {} is odd, and without {} all of it is rotated in pairs",
+           file.name(), head_dim_source, k.full("rope.dimension_count"));
+    c.n_rot = c.head_dim;
+  } else {
+    c.n_rot = k.optional_int("rope.dimension_count", 0, 2, c.head_dim);
+    if (c.n_rot % 2 != 0)
+      fail("{}: {} = {} is odd (rotations work on pairs)", file.name(),
+           k.full("rope.dimension_count"), c.n_rot);
+  }
   c.n_ctx_train = k.optional_int("context_length", 4096, 1, 1 << 24);
-  c.rms_eps = k.optional_float("attention.layer_norm_rms_epsilon", 1e-5f);
-  if (!(c.rms_eps > 0.0f && c.rms_eps < 1.0f))
-    fail("{}: attention.layer_norm_rms_epsilon {} is out of range", file.name(), c.rms_eps);
-  c.rope_freq_base = k.optional_float("rope.freq_base", 10000.0f);
-  if (!(c.rope_freq_base > 1.0f))
-    fail("{}: rope.freq_base {} is out of range", file.name(), c.rope_freq_base);
+  c.rms_eps = k.optional_float("attention.layer_norm_rms_epsilon", 1e-5f, 0.0, 1.0, true);
+  c.rope_freq_base = k.optional_float("rope.freq_base", 10000.0f, 1.0, 1e12, true);
 
   // Linear position scaling, if declared; other scaling kinds change the
   // angles in ways this engine does not compute yet, so they are refused
   // rather than silently ignored.
-  if (const gguf::Value* type = k.find("rope.scaling.type")) {
-    const std::string kind = type->as_string("rope.scaling.type");
-    const float factor = k.optional_float("rope.scaling.factor", 1.0f);
+  if (k.find("rope.scaling.type") != nullptr) {
+    const std::string& kind = k.optional_string("rope.scaling.type", "none");
     if (kind == "linear") {
-      if (!(factor >= 1.0f && factor <= 1024.0f))
-        fail("{}: rope.scaling.factor {} is out of range", file.name(), factor);
-      c.rope_freq_scale = 1.0f / factor;
+      c.rope_freq_scale = 1.0f / k.optional_float("rope.scaling.factor", 1.0f, 1.0, 1024.0, false);
     } else if (kind != "none") {
-      fail("{}: rope scaling '{}' is not supported", file.name(), kind);
+      fail("{}: {} = '{}' is not supported (supported: none, linear)", file.name(),
+           k.full("rope.scaling.type"), escape_for_terminal(kind, '\'', 80));
     }
-  } else if (const gguf::Value* scale = k.find("rope.scale_linear")) {
-    const double factor = scale->as_f64("rope.scale_linear");
-    if (!(factor >= 1.0 && factor <= 1024.0))
-      fail("{}: rope.scale_linear {} is out of range", file.name(), factor);
-    c.rope_freq_scale = static_cast<float>(1.0 / factor);
+  } else if (k.find("rope.scale_linear") != nullptr) {
+    c.rope_freq_scale = 1.0f / k.optional_float("rope.scale_linear", 1.0f, 1.0, 1024.0, false);
   }
 
   // The vocabulary size is taken from the embedding tensor, which is what
@@ -126,6 +162,12 @@ ModelConfig read_config(const gguf::File& file) {
   if (embd.shape[1] > kMaxVocab)
     fail("{}: vocabulary of {} tokens is too large", file.name(), embd.shape[1]);
   c.n_vocab = static_cast<int32_t>(embd.shape[1]);
+  if (k.find("vocab_size") != nullptr) {
+    const int32_t declared = k.optional_int("vocab_size", 0, 1, kMaxVocab);
+    if (declared != c.n_vocab)
+      fail("{}: {} = {} but token_embd.weight has {} rows", file.name(), k.full("vocab_size"),
+           declared, c.n_vocab);
+  }
   c.tied_output = file.find_tensor("output.weight") == nullptr;
   return c;
 }

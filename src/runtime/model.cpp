@@ -36,21 +36,38 @@ void pack_weights(const gguf::File& file, model::ModelWeights& w) {
       pack(*linear);
 }
 
+// One row of the embedding and of the output matrix per token, exactly, as llama.cpp
+// requires: a smaller vocabulary lets the model emit ids no token stands for, a larger one
+// lets the tokenizer make ids the embedding has no row for.
+void check_vocab_matches_weights(const gguf::File& file, const Tokenizer& tokenizer,
+                                 const model::ModelConfig& config) {
+  const int64_t n_tokens = tokenizer.n_vocab();
+  if (n_tokens != config.n_vocab)
+    fail("{}: the tokenizer has {} tokens (tokenizer.ggml.tokens) but token_embd.weight has {} "
+         "rows; they must be equal",
+         file.name(), n_tokens, config.n_vocab);
+  if (const gguf::TensorInfo* output = file.find_tensor("output.weight");
+      output != nullptr && output->shape.size() == 2 && output->shape[1] != n_tokens)
+    fail("{}: the tokenizer has {} tokens (tokenizer.ggml.tokens) but output.weight has {} rows; "
+         "they must be equal",
+         file.name(), n_tokens, output->shape[1]);
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
   auto impl = std::make_unique<Impl>(Impl{gguf::File::open(path), {}, {}, nullptr, {}});
   impl->config = model::read_config(impl->file);
+  // The tokenizer first: a vocabulary that disagrees with the weights is refused before the
+  // (slower) weight packing, and before it can produce ids the embedding lacks.
+  impl->tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(impl->file));
+  check_vocab_matches_weights(impl->file, *impl->tokenizer, impl->config);
   impl->weights = model::bind_weights(impl->file, impl->config);
   if (options.precision != Precision::kDefault)
     set_precision(impl->weights, options.precision == Precision::kFast
                                      ? kernels::Precision::kFast
                                      : kernels::Precision::kExact);
   pack_weights(impl->file, impl->weights);
-  impl->tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(impl->file));
-  if (impl->tokenizer->n_vocab() > impl->config.n_vocab)
-    fail("{}: the tokenizer has {} tokens but the embedding only {} rows", path,
-         impl->tokenizer->n_vocab(), impl->config.n_vocab);
 
   ModelInfo& info = impl->info;
   const model::ModelConfig& c = impl->config;

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "tokenizer/utf8.h"
+#include "yak/text.h"
 
 namespace yak::tokenizer {
 namespace {
@@ -228,7 +229,9 @@ std::string spell_out_whitespace(std::string_view pattern) {
 
 PreTokenizer::PreTokenizer(std::string_view pre_name) {
   const PreSpec* spec = find_spec(pre_name);
-  if (!spec) fail("unknown pre-tokenizer \"{}\" (tokenizer.ggml.pre)", pre_name);
+  if (!spec)
+    fail("unknown pre-tokenizer \"{}\" (tokenizer.ggml.pre)",
+         escape_for_terminal(pre_name, '"', 80));
   for (const char* pattern : spec->patterns) {
     patterns_.push_back(spell_out_whitespace(pattern));
     regexes_.push_back(std::make_unique<Regex>(patterns_.back()));

@@ -40,7 +40,8 @@ Tokenizer Tokenizer::from_gguf(const gguf::File& file) {
   }
   if (const gguf::Value* v = file.find("tokenizer.ggml.token_type")) {
     for (int64_t t : v->as_int_array("tokenizer.ggml.token_type")) {
-      if (t < INT32_MIN || t > INT32_MAX) fail("{}: token type {} is invalid", file.name(), t);
+      if (t < INT32_MIN || t > INT32_MAX)
+        fail("{}: tokenizer.ggml.token_type: token type {} is invalid", file.name(), t);
       spec.types.push_back(static_cast<int32_t>(t));
     }
   }

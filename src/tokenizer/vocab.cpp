@@ -6,9 +6,13 @@
 #include "core/error.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/utf8.h"
+#include "yak/text.h"
 
 namespace yak::tokenizer {
 namespace {
+
+// How much of a bad value from the file an error message repeats.
+constexpr size_t kMaxShownBytes = 80;
 
 // Control tokens that end a turn in the chat formats of common models.
 constexpr std::string_view kEndOfGenerationTexts[] = {
@@ -25,25 +29,39 @@ constexpr std::string_view kEndOfGenerationTexts[] = {
     "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
 };
 
+// Messages name the GGUF keys the VocabSpec fields come from: that is where a user looks.
 std::optional<int32_t> checked_id(const Vocab& vocab, const std::optional<int32_t>& id,
                                   std::string_view what) {
   // Some files write -1 for "none".
   if (!id || *id < 0) return std::nullopt;
   if (*id >= vocab.size()) {
-    fail("{}: tokenizer {} id {} is outside the vocabulary of {} tokens", vocab.name, what, *id,
-         vocab.size());
+    fail("{}: tokenizer.ggml.{}_token_id = {} is outside the vocabulary of {} tokens", vocab.name,
+         what, *id, vocab.size());
   }
   return id;
 }
 
-std::string sentencepiece_piece(const std::string& text, TokenType type) {
-  if (type == TokenType::kByte) {
-    // "<0xNN>"
-    if (text.size() == 6 && text.starts_with("<0x") && text.back() == '>') {
-      return std::string(1, static_cast<char>(std::stoi(text.substr(3, 2), nullptr, 16)));
-    }
-    return text;
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A SentencePiece byte token is "<0xNN>" and stands for the byte NN. Anything else marked
+// as a byte token has no byte to decode to, so the file is refused rather than guessed at.
+std::string byte_token_piece(const VocabSpec& spec, size_t id, const std::string& text) {
+  if (text.size() == 6 && text.starts_with("<0x") && text.back() == '>') {
+    const int high = hex_digit(text[3]), low = hex_digit(text[4]);
+    if (high >= 0 && low >= 0) return std::string(1, static_cast<char>(high * 16 + low));
   }
+  fail(
+      "{}: tokenizer.ggml.tokens: token {} '{}' has type BYTE but is not of the form <0xNN> "
+      "(two hex digits)",
+      spec.name, id, escape_for_terminal(text, '\'', kMaxShownBytes));
+}
+
+std::string sentencepiece_piece(const std::string& text, TokenType type) {
   if (type == TokenType::kControl || type == TokenType::kUnknown) return text;
   std::string out;
   out.reserve(text.size());
@@ -79,7 +97,8 @@ void build_byte_level(Vocab& vocab, const VocabSpec& spec) {
     // space separates the pair (some files carry pairs whose right part starts with one).
     const size_t space = merge.find(' ', 1);
     if (space == std::string::npos) {
-      fail("{}: merge {} \"{}\" is not two tokens separated by a space", spec.name, rank, merge);
+      fail("{}: tokenizer.ggml.merges: merge {} \"{}\" is not two tokens separated by a space",
+           spec.name, rank, escape_for_terminal(merge, '"', kMaxShownBytes));
     }
     const std::string_view left(merge.data(), space);
     const std::string_view right(merge.data() + space + 1, merge.size() - space - 1);
@@ -132,17 +151,20 @@ Vocab build_vocab(VocabSpec spec) {
   } else if (spec.model == "llama") {
     vocab.model = Tokenizer::Model::kSentencePiece;
   } else {
-    fail("{}: tokenizer model \"{}\" is not supported (supported: gpt2, llama)", spec.name,
-         spec.model);
+    fail("{}: tokenizer.ggml.model \"{}\" is not supported (supported: gpt2, llama)", spec.name,
+         escape_for_terminal(spec.model, '"', kMaxShownBytes));
   }
   const size_t n = spec.tokens.size();
-  if (n == 0) fail("{}: the vocabulary is empty", spec.name);
-  if (n > (size_t{1} << 30)) fail("{}: vocabulary of {} tokens is too large", spec.name, n);
+  if (n == 0) fail("{}: the vocabulary (tokenizer.ggml.tokens) is empty", spec.name);
+  if (n > (size_t{1} << 30))
+    fail("{}: vocabulary (tokenizer.ggml.tokens) of {} tokens is too large", spec.name, n);
   if (!spec.scores.empty() && spec.scores.size() != n) {
-    fail("{}: {} scores for {} tokens", spec.name, spec.scores.size(), n);
+    fail("{}: {} scores (tokenizer.ggml.scores) for {} tokens (tokenizer.ggml.tokens)", spec.name,
+         spec.scores.size(), n);
   }
   if (!spec.types.empty() && spec.types.size() != n) {
-    fail("{}: {} token types for {} tokens", spec.name, spec.types.size(), n);
+    fail("{}: {} token types (tokenizer.ggml.token_type) for {} tokens (tokenizer.ggml.tokens)",
+         spec.name, spec.types.size(), n);
   }
   if (vocab.model == Tokenizer::Model::kBytePairGpt2 && spec.merges.empty()) {
     fail("{}: a gpt2 (byte-level BPE) tokenizer needs tokenizer.ggml.merges", spec.name);
@@ -154,7 +176,8 @@ Vocab build_vocab(VocabSpec spec) {
   vocab.type.resize(n, TokenType::kNormal);
   for (size_t i = 0; i < spec.types.size(); ++i) {
     const int32_t t = spec.types[i];
-    if (t < 0 || t > 6) fail("{}: token {} has unknown token type {}", spec.name, i, t);
+    if (t < 0 || t > 6)
+      fail("{}: tokenizer.ggml.token_type: token {} has unknown type {}", spec.name, i, t);
     vocab.type[i] = static_cast<TokenType>(t);
   }
   vocab.text_to_id.reserve(n);
@@ -164,9 +187,13 @@ Vocab build_vocab(VocabSpec spec) {
   }
   vocab.piece.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    vocab.piece[i] = vocab.model == Tokenizer::Model::kSentencePiece
-                         ? sentencepiece_piece(vocab.text[i], vocab.type[i])
-                         : byte_level_piece(vocab.text[i], vocab.type[i]);
+    if (vocab.model == Tokenizer::Model::kSentencePiece) {
+      vocab.piece[i] = vocab.type[i] == TokenType::kByte
+                           ? byte_token_piece(spec, i, vocab.text[i])
+                           : sentencepiece_piece(vocab.text[i], vocab.type[i]);
+    } else {
+      vocab.piece[i] = byte_level_piece(vocab.text[i], vocab.type[i]);
+    }
   }
 
   vocab.bos = checked_id(vocab, spec.bos_id, "bos");
@@ -181,9 +208,11 @@ Vocab build_vocab(VocabSpec spec) {
   vocab.add_eos = spec.add_eos.value_or(false);
   vocab.add_space_prefix = spec.add_space_prefix.value_or(spm);
   if (vocab.add_bos && !vocab.bos)
-    fail("{}: add_bos_token is set but there is no bos id", spec.name);
+    fail("{}: tokenizer.ggml.add_bos_token is set but there is no tokenizer.ggml.bos_token_id",
+         spec.name);
   if (vocab.add_eos && !vocab.eos)
-    fail("{}: add_eos_token is set but there is no eos id", spec.name);
+    fail("{}: tokenizer.ggml.add_eos_token is set but there is no tokenizer.ggml.eos_token_id",
+         spec.name);
 
   if (spm) {
     build_sentencepiece(vocab);
