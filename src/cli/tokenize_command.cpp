@@ -5,14 +5,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "cli/text_file.h"
 #include "yak/error.h"
 #include "yak/text.h"
 #include "yak/tokenizer.h"
@@ -41,11 +40,8 @@ std::string quote(const std::string& piece) { return "'" + escape_for_terminal(p
 // seconds of each run, for bench/tokenizer-throughput. The FNV-1a hash of the ids lets
 // the caller check that Yak and the tokenizer it compares with made the same ids.
 void bench(const Tokenizer& tokenizer, const TokenizeFlags& f) {
-  std::ifstream in(f.bench_file, std::ios::binary);
-  if (!in) fail("cannot read {}", f.bench_file);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  // Benchmark texts are a few MiB of WikiText; 1 GiB is far beyond any real one.
+  const std::string text = read_text_file(f.bench_file, "text file", uint64_t{1} << 30);
   if (f.repeat < 1) fail("--repeat must be at least 1, not {}", f.repeat);
   std::vector<double> seconds;
   std::vector<int32_t> ids;
