@@ -1,6 +1,7 @@
 #include "core/mapped_file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/mapping_guard.h"
@@ -38,7 +37,8 @@ bool same_time(const timespec& a, const timespec& b) {
 
 std::string regular_file_problem(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return fmt::format("{}: cannot open: {}", path, std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0)
+    return fmt::format("{}: cannot open: {}", path, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return kind_problem(path, st.st_mode);
   return {};
 }

@@ -108,7 +108,8 @@ void install() {
 Watch* watch(const void* begin, size_t size) {
   std::call_once(g_installed, install);
   Watch* w = nullptr;
-  for (Watch* n = g_head.load(std::memory_order_acquire); n != nullptr && w == nullptr; n = n->next) {
+  for (Watch* n = g_head.load(std::memory_order_acquire); n != nullptr && w == nullptr;
+       n = n->next) {
     bool expected = false;
     if (n->in_use.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) w = n;
   }

@@ -59,8 +59,8 @@ uint64_t cgroup_room() {
   uint64_t room = kUnlimited;
   while (std::getline(in, line)) {
     if (line.rfind("0::", 0) == 0) {
-      room = std::min(room, room_in("/sys/fs/cgroup", line.substr(3), "memory.max",
-                                    "memory.current"));
+      room =
+          std::min(room, room_in("/sys/fs/cgroup", line.substr(3), "memory.max", "memory.current"));
     } else if (const size_t at = line.find(":memory:"); at != std::string::npos) {
       room = std::min(room, room_in("/sys/fs/cgroup/memory", line.substr(at + 8),
                                     "memory.limit_in_bytes", "memory.usage_in_bytes"));

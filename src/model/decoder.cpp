@@ -63,12 +63,12 @@ void RowBuffer::reserve(size_t floats) {
 
 uint64_t Decoder::bytes_for(int32_t n_tokens) const {
   const ModelConfig& c = config_;
-  const uint64_t floats = 4ull * c.n_embd + 2ull * c.q_dim() + 2ull * c.kv_dim() +
-                          2ull * c.n_ff + static_cast<uint64_t>(c.n_rot);
+  const uint64_t floats = 4ull * c.n_embd + 2ull * c.q_dim() + 2ull * c.kv_dim() + 2ull * c.n_ff +
+                          static_cast<uint64_t>(c.n_rot);
   // 8-bit rows: ~36 bytes per 32 values, of the widest input a projection reads.
-  const uint64_t widest = std::max<uint64_t>({static_cast<uint64_t>(c.n_embd),
-                                              static_cast<uint64_t>(c.q_dim()),
-                                              static_cast<uint64_t>(c.n_ff)});
+  const uint64_t widest =
+      std::max<uint64_t>({static_cast<uint64_t>(c.n_embd), static_cast<uint64_t>(c.q_dim()),
+                          static_cast<uint64_t>(c.n_ff)});
   const uint64_t quantized = 2 * (widest + 31) / 32 * 36;
   return static_cast<uint64_t>(std::max(n_tokens, 0)) * (floats * sizeof(float) + quantized);
 }
@@ -78,9 +78,9 @@ void Decoder::reserve(int32_t n_tokens) {
   if (n_tokens <= reserved_tokens_) return;
   const ModelConfig& c = config_;
   const std::pair<RowBuffer*, int32_t> buffers[] = {
-      {&x_, c.n_embd},    {&xn_, c.n_embd},   {&q_, c.q_dim()},        {&k_, c.kv_dim()},
-      {&v_, c.kv_dim()},  {&attn_, c.q_dim()}, {&proj_, c.n_embd},     {&gate_, c.n_ff},
-      {&up_, c.n_ff},     {&out_rows_, c.n_embd}, {&rope_cos_sin_, c.n_rot}};
+      {&x_, c.n_embd},   {&xn_, c.n_embd},       {&q_, c.q_dim()},         {&k_, c.kv_dim()},
+      {&v_, c.kv_dim()}, {&attn_, c.q_dim()},    {&proj_, c.n_embd},       {&gate_, c.n_ff},
+      {&up_, c.n_ff},    {&out_rows_, c.n_embd}, {&rope_cos_sin_, c.n_rot}};
   try {
     for (const auto& [buffer, width] : buffers) buffer->reserve(sz(n_tokens, width));
   } catch (const std::bad_alloc&) {

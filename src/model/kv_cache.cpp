@@ -35,11 +35,11 @@ KvCache::KvCache(const ModelConfig& config, const KvCacheOptions& options)
     fail("the number of sequences {} is out of range [1, 65536]", options.max_sequences);
   if (options.block_size < 1 || options.block_size > 4096)
     fail("the KV block size {} is out of range [1, 4096]", options.block_size);
-  if (options.capacity < 1)
-    fail("the context size {} must be at least 1 token", options.capacity);
+  if (options.capacity < 1) fail("the context size {} must be at least 1 token", options.capacity);
   // A block wider than the whole context would only hold slots nobody may use.
   block_size_ = std::min(options.block_size, options.capacity);
-  n_blocks_ = static_cast<int32_t>((static_cast<int64_t>(capacity_) + block_size_ - 1) / block_size_);
+  n_blocks_ =
+      static_cast<int32_t>((static_cast<int64_t>(capacity_) + block_size_ - 1) / block_size_);
   floats_per_block_ = 2 * static_cast<size_t>(n_layer_) * static_cast<size_t>(block_size_) *
                       static_cast<size_t>(kv_dim_);
   sequences_.resize(static_cast<size_t>(options.max_sequences));
@@ -131,7 +131,8 @@ float* KvCache::slot(int kind, int32_t layer, int32_t seq, int32_t pos) {
   const Sequence& s = sequence(seq);
   YAK_CHECK(layer >= 0 && layer < n_layer_);
   YAK_CHECK(pos >= 0 && static_cast<size_t>(pos / block_size_) < s.blocks.size());
-  float* block = blocks_[static_cast<size_t>(s.blocks[static_cast<size_t>(pos / block_size_)])].get();
+  float* block =
+      blocks_[static_cast<size_t>(s.blocks[static_cast<size_t>(pos / block_size_)])].get();
   const int64_t index =
       ((static_cast<int64_t>(kind) * n_layer_ + layer) * block_size_ + pos % block_size_) * kv_dim_;
   return block + index;

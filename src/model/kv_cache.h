@@ -86,11 +86,10 @@ class KvCache {
   // Tokens over capacity that reserving n more for seq would count.
   int64_t tokens_added(int32_t seq, int32_t n) const;
   int64_t blocks_available() const {
-    return static_cast<int64_t>(free_blocks_.size()) + (n_blocks_ - static_cast<int64_t>(blocks_.size()));
+    return static_cast<int64_t>(free_blocks_.size()) +
+           (n_blocks_ - static_cast<int64_t>(blocks_.size()));
   }
-  uint64_t block_bytes() const {
-    return static_cast<uint64_t>(floats_per_block_) * sizeof(float);
-  }
+  uint64_t block_bytes() const { return static_cast<uint64_t>(floats_per_block_) * sizeof(float); }
   const Sequence& sequence(int32_t seq) const;
   Sequence& sequence(int32_t seq);
   float* slot(int kind, int32_t layer, int32_t seq, int32_t pos);

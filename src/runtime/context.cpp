@@ -28,14 +28,14 @@ uint64_t tokens_fitting(uint64_t bytes, uint64_t per_token, int32_t block_size) 
 // Refuses a context whose KV cache, once full, could never fit in memory:
 // better now, with the figures, than std::bad_alloc or the OOM killer later.
 void check_fits(const model::ModelConfig& config, const ContextOptions& o) {
-  const uint64_t limit = o.memory_limit_bytes != 0 ? o.memory_limit_bytes : available_memory_bytes();
+  const uint64_t limit =
+      o.memory_limit_bytes != 0 ? o.memory_limit_bytes : available_memory_bytes();
   const uint64_t needed = model::KvCache::bytes_when_full(config, cache_options(o));
   if (limit == 0 || needed <= limit) return;  // 0: the machine would not say
   const uint64_t per_token = model::KvCache::bytes_per_token(config);
   const uint64_t fits = tokens_fitting(limit, per_token, o.kv_block_size);
-  const std::string advice =
-      fits == 0 ? std::string("not even one token fits")
-                : fmt::format("use a context of {} tokens or less", fits);
+  const std::string advice = fits == 0 ? std::string("not even one token fits")
+                                       : fmt::format("use a context of {} tokens or less", fits);
   fail("a context of {} tokens needs {} of KV cache ({} per token); {} of memory is available: {}",
        o.context_size, format_bytes(needed), format_bytes(per_token), format_bytes(limit), advice);
 }
@@ -137,9 +137,10 @@ void Context::decode(const Batch& batch) {
   if (grow_activations + grow_logits > 0) {
     const uint64_t room = state_->room();
     if (room != 0 && grow_activations + grow_logits > room)
-      fail("decode: a batch of {} tokens ({} wanting logits) needs {} more memory for "
-           "activations and logits; {} is available",
-           n, n_outputs, format_bytes(grow_activations + grow_logits), format_bytes(room));
+      fail(
+          "decode: a batch of {} tokens ({} wanting logits) needs {} more memory for "
+          "activations and logits; {} is available",
+          n, n_outputs, format_bytes(grow_activations + grow_logits), format_bytes(room));
   }
 
   // Reserve cache room for every sequence, undoing earlier reservations if a later one fails.
@@ -168,10 +169,9 @@ void Context::decode(const Batch& batch) {
   try {
     for (size_t begin = 0; begin < n; begin += chunk) {
       const size_t len = std::min(chunk, n - begin);
-      model::BatchView view{batch.tokens().subspan(begin, len),
-                            batch.positions().subspan(begin, len),
-                            batch.seq_ids().subspan(begin, len),
-                            batch.want_logits().subspan(begin, len)};
+      model::BatchView view{
+          batch.tokens().subspan(begin, len), batch.positions().subspan(begin, len),
+          batch.seq_ids().subspan(begin, len), batch.want_logits().subspan(begin, len)};
       state_->decoder.forward(
           view, cache, state_->pool,
           state_->logits.data() + outputs_done * static_cast<size_t>(config.n_vocab));

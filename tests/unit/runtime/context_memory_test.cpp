@@ -96,12 +96,14 @@ TEST(ContextMemory, ContextThatCanNeverFitIsRefusedWithTheFigures) {
             std::string::npos);
   // The advice holds.
   EXPECT_EQ(error_of([] {
-              Context ctx(default_model(), {.context_size = 466016, .memory_limit_bytes = 20 * kGiB});
+              Context ctx(default_model(),
+                          {.context_size = 466016, .memory_limit_bytes = 20 * kGiB});
             }),
             "");
   // Without a limit, the machine's memory decides: nothing has 720 GiB free here.
-  EXPECT_NE(error_of([] { Context ctx(default_model(), {.context_size = 1 << 30}); })
-                .find("of memory is available"),
+  EXPECT_NE(error_of([] {
+              Context ctx(default_model(), {.context_size = 1 << 30});
+            }).find("of memory is available"),
             std::string::npos);
 }
 
@@ -168,12 +170,14 @@ TEST(ContextMemory, OutOfRangeOptionsAreErrorsNamingThem) {
   EXPECT_EQ(error_of([&] { Context ctx(model, {.max_batch_tokens = 1 << 20}); }),
             "batch size 1048576 is out of range [1, 65536]");
   // The largest allowed values of each are fine (memory permitting).
-  EXPECT_EQ(error_of([&] {
-              Context ctx(model, {.n_threads = 2, .max_sequences = 65536, .context_size = 64,
-                                  .kv_block_size = 4096});
-              decode_tokens(ctx, 1);
-            }),
-            "");
+  EXPECT_EQ(
+      error_of([&] {
+        Context ctx(
+            model,
+            {.n_threads = 2, .max_sequences = 65536, .context_size = 64, .kv_block_size = 4096});
+        decode_tokens(ctx, 1);
+      }),
+      "");
 }
 
 }  // namespace
