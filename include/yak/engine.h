@@ -91,12 +91,19 @@ class Batch {
   std::vector<uint8_t> want_logits_;
 };
 
+// Memory follows use: the KV cache grows a block at a time as tokens arrive,
+// and activations and logits grow to the largest batch decoded (reused after).
+// A context whose full KV cache could never fit in memory_limit_bytes is
+// refused when it is created, and a batch whose buffers would not fit is
+// refused by decode(), each with a yak::Error giving the figures.
 struct ContextOptions {
   int32_t n_threads = 0;          // 0: one per available core
   int32_t max_sequences = 1;      // sequence ids 0 .. max_sequences-1
-  int32_t context_size = 4096;    // KV cache slots shared by all sequences
+  int32_t context_size = 4096;    // tokens the KV cache holds, over all sequences (exactly)
   int32_t max_batch_tokens = 512; // larger batches run in pieces of this size
   int32_t kv_block_size = 32;     // tokens per KV cache block
+  uint64_t memory_limit_bytes = 0;  // 0: the machine's available memory (MemAvailable, or
+                                    // the room under the cgroup limit when lower)
 };
 
 // The state of running sequences: KV cache, activations, thread pool and the
@@ -109,7 +116,11 @@ class Context {
   Context& operator=(const Context&) = delete;
 
   // Runs the batch. Throws yak::Error, leaving the context as it was, when a
-  // token, sequence id or position is invalid or the KV cache has no room.
+  // token, sequence id or position is invalid, the KV cache has no room, or
+  // the batch's buffers do not fit in memory. Also throws when the model's
+  // file was truncated or changed while in use (its weights may have read as
+  // zeros); the model stays broken then, so every later decode throws too:
+  // load the model again.
   void decode(const Batch& batch);
 
   // Logits of the i-th token (counting only tokens that wanted logits) of the
@@ -128,6 +139,8 @@ class Context {
   const Model& model() const { return *model_; }
   const ContextOptions& options() const;
   int32_t n_threads() const;
+  // Memory the context holds now: KV cache blocks, activations, logits.
+  uint64_t memory_bytes() const;
 
  private:
   struct State;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "cli/commands.h"
 #include "yak/error.h"
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   } catch (const yak::Error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "yak: error: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // The library refuses sizes it can see will not fit; this is the last resort.
+    std::fflush(stdout);
+    fmt::print(stderr, "yak: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
     std::fflush(stdout);

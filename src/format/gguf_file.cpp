@@ -343,9 +343,16 @@ int64_t TensorInfo::rows() const {
 
 File File::open(const std::string& path, const Limits& limits) {
   auto mapping = std::make_shared<MappedFile>(path);
-  File f = parse(mapping->bytes(), path, limits);
-  f.mapping_ = std::move(mapping);
-  return f;
+  try {
+    File f = parse(mapping->bytes(), path, limits);
+    f.mapping_ = std::move(mapping);
+    return f;
+  } catch (const Error&) {
+    // A file cut short while being parsed reads as zeros, which fails
+    // validation somewhere arbitrary; the real problem is the truncation.
+    if (mapping->changed()) fail("{}: the file was truncated or changed while being read", path);
+    throw;
+  }
 }
 
 File File::parse(std::span<const uint8_t> bytes, std::string name, const Limits& limits) {

@@ -77,6 +77,10 @@ class File {
   void drop_pages(const void* p, size_t n) const {
     if (mapping_) mapping_->drop_pages(p, n);
   }
+  // MappedFile::changed: the file was truncated or modified since it was
+  // mapped, so views into it may read zeros or other bytes. False for a
+  // parsed buffer.
+  bool changed() const { return mapping_ && mapping_->changed(); }
   const TensorInfo* find_tensor(std::string_view name) const;
   const TensorInfo& require_tensor(std::string_view name) const;
 

@@ -4,8 +4,11 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <new>
+#include <utility>
 
 #include "core/error.h"
+#include "core/system_memory.h"
 #include "kernels/cpu/kernel_table.h"
 #include "kernels/ops.h"
 
@@ -48,25 +51,50 @@ Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t
   rope_.freq_base = config.rope_freq_base;
   rope_.freq_scale = config.rope_freq_scale;
   rope_.freq_factors = weights.rope_freqs;
-  x_.resize(sz(max_tokens, config.n_embd));
-  xn_.resize(sz(max_tokens, config.n_embd));
-  q_.resize(sz(max_tokens, config.q_dim()));
-  k_.resize(sz(max_tokens, config.kv_dim()));
-  v_.resize(sz(max_tokens, config.kv_dim()));
-  attn_.resize(sz(max_tokens, config.q_dim()));
-  proj_.resize(sz(max_tokens, config.n_embd));
-  gate_.resize(sz(max_tokens, config.n_ff));
-  up_.resize(sz(max_tokens, config.n_ff));
-  out_rows_.resize(sz(max_tokens, config.n_embd));
-  rope_cos_sin_.resize(sz(max_tokens, config.n_rot));
-  const int32_t group = config.n_head / config.n_head_kv;
-  lanes_.reserve(sz(max_tokens, group));
-  tiles_.reserve(sz(max_tokens, group));
+}
+
+void RowBuffer::reserve(size_t floats) {
+  if (floats <= floats_) return;
+  data_.reset();  // the old rows are not needed: free them before allocating
+  floats_ = 0;
+  data_.reset(new float[floats]);  // uninitialised on purpose
+  floats_ = floats;
+}
+
+uint64_t Decoder::bytes_for(int32_t n_tokens) const {
+  const ModelConfig& c = config_;
+  const uint64_t floats = 4ull * c.n_embd + 2ull * c.q_dim() + 2ull * c.kv_dim() + 2ull * c.n_ff +
+                          static_cast<uint64_t>(c.n_rot);
+  // 8-bit rows: ~36 bytes per 32 values, of the widest input a projection reads.
+  const uint64_t widest =
+      std::max<uint64_t>({static_cast<uint64_t>(c.n_embd), static_cast<uint64_t>(c.q_dim()),
+                          static_cast<uint64_t>(c.n_ff)});
+  const uint64_t quantized = 2 * (widest + 31) / 32 * 36;
+  return static_cast<uint64_t>(std::max(n_tokens, 0)) * (floats * sizeof(float) + quantized);
+}
+
+void Decoder::reserve(int32_t n_tokens) {
+  YAK_CHECK(n_tokens >= 1 && n_tokens <= max_tokens_);
+  if (n_tokens <= reserved_tokens_) return;
+  const ModelConfig& c = config_;
+  const std::pair<RowBuffer*, int32_t> buffers[] = {
+      {&x_, c.n_embd},   {&xn_, c.n_embd},       {&q_, c.q_dim()},         {&k_, c.kv_dim()},
+      {&v_, c.kv_dim()}, {&attn_, c.q_dim()},    {&proj_, c.n_embd},       {&gate_, c.n_ff},
+      {&up_, c.n_ff},    {&out_rows_, c.n_embd}, {&rope_cos_sin_, c.n_rot}};
+  try {
+    for (const auto& [buffer, width] : buffers) buffer->reserve(sz(n_tokens, width));
+  } catch (const std::bad_alloc&) {
+    fail("out of memory for the activations of a batch of {} tokens ({})", n_tokens,
+         format_bytes(bytes_for(n_tokens)));
+  }
+  reserved_tokens_ = n_tokens;
+  allocated_bytes_ = bytes_for(n_tokens);
 }
 
 void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, float* logits) {
   const auto n = static_cast<int32_t>(batch.tokens.size());
   YAK_CHECK(n >= 1 && n <= max_tokens_);
+  reserve(n);
   const int64_t d = config_.n_embd;
 
   for (int32_t t = 0; t < n; ++t) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -24,13 +25,38 @@ struct BatchView {
   std::span<const uint8_t> want_logits;  // nonzero: produce logits for this token
 };
 
+// Activation rows that grow to the largest batch seen and are then reused.
+// Contents do not survive growth: each forward pass writes rows before it
+// reads them. Left uninitialised, so untouched rows cost no memory.
+class RowBuffer {
+ public:
+  void reserve(size_t floats);
+  float* data() { return data_.get(); }
+  const float* data() const { return data_.get(); }
+  size_t floats() const { return floats_; }
+
+ private:
+  std::unique_ptr<float[]> data_;
+  size_t floats_ = 0;
+};
+
 class Decoder {
  public:
-  // `max_tokens` bounds the tokens of one forward() call; activations for that
-  // many are allocated once here, so forward() does not allocate.
+  // `max_tokens` bounds the tokens of one forward() call. Activations are
+  // sized by the batches that actually run, up to that bound: the first
+  // forward() of a larger batch than any before allocates, later ones reuse.
   Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens);
 
   int32_t max_tokens() const { return max_tokens_; }
+
+  // Memory the activations of an n-token forward() take (an estimate of the
+  // Linear kernels' scratch for quantized rows included), and that of the
+  // largest batch so far; their difference is what forward() of n tokens
+  // adds.
+  uint64_t bytes_for(int32_t n_tokens) const;
+  uint64_t bytes() const { return allocated_bytes_; }
+  // Grows the activations to n tokens; throws yak::Error when out of memory.
+  void reserve(int32_t n_tokens);
 
   // Runs the batch, writes each token's keys/values into the cache (positions
   // must be reserved there), and writes one row of n_vocab logits per token
@@ -62,19 +88,21 @@ class Decoder {
   std::vector<Lane> lanes_;
   std::vector<Tile> tiles_;
 
-  // Activations, [max_tokens][width] each.
-  std::vector<float> x_;         // residual stream [n_embd]
-  std::vector<float> xn_;        // normalised input of a block [n_embd]
-  std::vector<float> q_;         // [q_dim]
-  std::vector<float> k_;         // [kv_dim]
-  std::vector<float> v_;         // [kv_dim]
-  std::vector<float> attn_;      // attention output before projection [q_dim]
-  std::vector<float> proj_;      // block output before the residual add [n_embd]
-  std::vector<float> gate_;      // [n_ff]
-  std::vector<float> up_;        // [n_ff]
-  std::vector<float> out_rows_;  // final normalised rows that need logits [n_embd]
-  std::vector<float> rope_cos_sin_;  // each token's rotation, for all layers [n_rot]
-  kernels::QuantizedRows xq_;        // xn_ quantized for the fast path
+  // Activations, [tokens][width] each, for the largest batch so far.
+  int32_t reserved_tokens_ = 0;
+  uint64_t allocated_bytes_ = 0;
+  RowBuffer x_;             // residual stream [n_embd]
+  RowBuffer xn_;            // normalised input of a block [n_embd]
+  RowBuffer q_;             // [q_dim]
+  RowBuffer k_;             // [kv_dim]
+  RowBuffer v_;             // [kv_dim]
+  RowBuffer attn_;          // attention output before projection [q_dim]
+  RowBuffer proj_;          // block output before the residual add [n_embd]
+  RowBuffer gate_;          // [n_ff]
+  RowBuffer up_;            // [n_ff]
+  RowBuffer out_rows_;      // final normalised rows that need logits [n_embd]
+  RowBuffer rope_cos_sin_;  // each token's rotation, for all layers [n_rot]
+  kernels::QuantizedRows xq_;  // xn_ quantized for the fast path
 };
 
 }  // namespace yak::model

@@ -1,43 +1,102 @@
 #include <algorithm>
 #include <map>
+#include <new>
 #include <utility>
 
 #include "core/error.h"
+#include "core/system_memory.h"
 #include "core/thread_pool.h"
 #include "model/decoder.h"
 #include "model/kv_cache.h"
 #include "runtime/model_impl.h"
 
 namespace yak {
+namespace {
+
+model::KvCacheOptions cache_options(const ContextOptions& o) {
+  return {o.max_sequences, o.context_size, o.kv_block_size};
+}
+
+// The largest context (a multiple of the block size when that many fit) whose
+// KV cache fits in `bytes`.
+uint64_t tokens_fitting(uint64_t bytes, uint64_t per_token, int32_t block_size) {
+  const uint64_t n = bytes / per_token;
+  const auto bs = static_cast<uint64_t>(std::max(block_size, 1));
+  return n >= bs ? n / bs * bs : n;
+}
+
+// Refuses a context whose KV cache, once full, could never fit in memory:
+// better now, with the figures, than std::bad_alloc or the OOM killer later.
+void check_fits(const model::ModelConfig& config, const ContextOptions& o) {
+  const uint64_t limit =
+      o.memory_limit_bytes != 0 ? o.memory_limit_bytes : available_memory_bytes();
+  const uint64_t needed = model::KvCache::bytes_when_full(config, cache_options(o));
+  if (limit == 0 || needed <= limit) return;  // 0: the machine would not say
+  const uint64_t per_token = model::KvCache::bytes_per_token(config);
+  const uint64_t fits = tokens_fitting(limit, per_token, o.kv_block_size);
+  const std::string advice = fits == 0 ? std::string("not even one token fits")
+                                       : fmt::format("use a context of {} tokens or less", fits);
+  fail("a context of {} tokens needs {} of KV cache ({} per token); {} of memory is available: {}",
+       o.context_size, format_bytes(needed), format_bytes(per_token), format_bytes(limit), advice);
+}
+
+}  // namespace
 
 struct Context::State {
   ContextOptions options;
   ThreadPool pool;
   model::KvCache cache;
   model::Decoder decoder;
-  std::vector<float> logits;  // [n_outputs][n_vocab]
+  std::vector<float> logits;  // [n_outputs][n_vocab] of the last decode
   int32_t n_outputs = 0;
 
   State(const Model::Impl& m, const ContextOptions& o)
       : options(o),
         pool(o.n_threads > 0 ? o.n_threads : default_thread_count()),
-        cache(m.config, model::KvCacheOptions{o.max_sequences, o.context_size, o.kv_block_size}),
+        cache(m.config, cache_options(o)),
         decoder(m.config, m.weights, o.max_batch_tokens) {}
+
+  uint64_t bytes() const {
+    return cache.bytes() + decoder.bytes() + logits.capacity() * sizeof(float);
+  }
+  // What this context may still allocate.
+  uint64_t room() const {
+    if (options.memory_limit_bytes == 0) return available_memory_bytes();
+    const uint64_t used = bytes();
+    return used < options.memory_limit_bytes ? options.memory_limit_bytes - used : 0;
+  }
 };
 
 Context::Context(std::shared_ptr<const Model> model, const ContextOptions& options)
     : model_(std::move(model)) {
   if (!model_) fail("context needs a model");
   if (options.n_threads < 0 || options.n_threads > 1024)
-    fail("thread count {} is out of range", options.n_threads);
+    fail("thread count {} is out of range [0, 1024]", options.n_threads);
   if (options.max_batch_tokens < 1 || options.max_batch_tokens > 65536)
     fail("batch size {} is out of range [1, 65536]", options.max_batch_tokens);
+  // The KV cache validates the other options (and allocates nothing yet), so
+  // its size is checked once they are known to be sane.
   state_ = std::make_unique<State>(model_->impl(), options);
+  check_fits(model_->impl().config, options);
 }
 
 Context::~Context() = default;
 
+namespace {
+
+// Weights are read from the file's mapping (all of them with exact precision;
+// the embedding, norms and the few unpacked rows with fast), so a file cut
+// short or rewritten under the model makes its numbers meaningless.
+void check_model_file(const Model& model) {
+  if (model.impl().file.changed())
+    fail("the model file {} was truncated or changed while in use; load the model again",
+         model.info().path);
+}
+
+}  // namespace
+
 void Context::decode(const Batch& batch) {
+  check_model_file(*model_);
   const model::ModelConfig& config = model_->impl().config;
   model::KvCache& cache = state_->cache;
   const size_t n = batch.size();
@@ -63,32 +122,67 @@ void Context::decode(const Batch& batch) {
     if (batch.want_logits()[i] != 0) ++n_outputs;
   }
 
+  // Buffers grow to the batch (they are reused after): refuse one that
+  // cannot fit before anything changes.
+  const auto chunk = static_cast<size_t>(state_->options.max_batch_tokens);
+  const auto first_len = static_cast<int32_t>(std::min(chunk, n));
+  const size_t logit_floats = static_cast<size_t>(n_outputs) * static_cast<size_t>(config.n_vocab);
+  const uint64_t grow_activations =
+      state_->decoder.bytes_for(first_len) > state_->decoder.bytes()
+          ? state_->decoder.bytes_for(first_len) - state_->decoder.bytes()
+          : 0;
+  const uint64_t grow_logits = logit_floats > state_->logits.capacity()
+                                   ? (logit_floats - state_->logits.capacity()) * sizeof(float)
+                                   : 0;
+  if (grow_activations + grow_logits > 0) {
+    const uint64_t room = state_->room();
+    if (room != 0 && grow_activations + grow_logits > room)
+      fail(
+          "decode: a batch of {} tokens ({} wanting logits) needs {} more memory for "
+          "activations and logits; {} is available",
+          n, n_outputs, format_bytes(grow_activations + grow_logits), format_bytes(room));
+  }
+
   // Reserve cache room for every sequence, undoing earlier reservations if a later one fails.
-  std::vector<int32_t> reserved;
+  std::vector<std::pair<int32_t, int32_t>> reserved;  // sequence, its length before
+  auto undo = [&] {
+    for (const auto& [seq, length] : reserved) cache.truncate(seq, length);
+  };
   try {
     for (const auto& [seq, end] : next_pos) {
-      cache.reserve(seq, end - cache.length(seq));
-      reserved.push_back(seq);
+      const int32_t length = cache.length(seq);
+      cache.reserve(seq, end - length);
+      reserved.emplace_back(seq, length);
+    }
+    try {
+      state_->logits.resize(logit_floats);
+    } catch (const std::bad_alloc&) {
+      fail("decode: out of memory for the logits of {} tokens", n_outputs);
     }
   } catch (...) {
-    for (int32_t seq : reserved) cache.truncate(seq, cache.length(seq));
+    undo();
     throw;
   }
 
-  state_->logits.resize(static_cast<size_t>(n_outputs) * static_cast<size_t>(config.n_vocab));
-  state_->n_outputs = n_outputs;
-  const auto chunk = static_cast<size_t>(state_->options.max_batch_tokens);
+  state_->n_outputs = 0;
   size_t outputs_done = 0;
-  for (size_t begin = 0; begin < n; begin += chunk) {
-    const size_t len = std::min(chunk, n - begin);
-    model::BatchView view{batch.tokens().subspan(begin, len), batch.positions().subspan(begin, len),
-                          batch.seq_ids().subspan(begin, len),
-                          batch.want_logits().subspan(begin, len)};
-    state_->decoder.forward(
-        view, cache, state_->pool,
-        state_->logits.data() + outputs_done * static_cast<size_t>(config.n_vocab));
-    for (size_t i = 0; i < len; ++i) outputs_done += view.want_logits[i] != 0 ? 1 : 0;
+  try {
+    for (size_t begin = 0; begin < n; begin += chunk) {
+      const size_t len = std::min(chunk, n - begin);
+      model::BatchView view{
+          batch.tokens().subspan(begin, len), batch.positions().subspan(begin, len),
+          batch.seq_ids().subspan(begin, len), batch.want_logits().subspan(begin, len)};
+      state_->decoder.forward(
+          view, cache, state_->pool,
+          state_->logits.data() + outputs_done * static_cast<size_t>(config.n_vocab));
+      for (size_t i = 0; i < len; ++i) outputs_done += view.want_logits[i] != 0 ? 1 : 0;
+    }
+    check_model_file(*model_);
+  } catch (...) {
+    undo();
+    throw;
   }
+  state_->n_outputs = n_outputs;
   for (const auto& [seq, end] : next_pos) cache.set_length(seq, end);
 }
 
@@ -110,5 +204,6 @@ bool Context::has_room(int32_t seq_id, int32_t n_tokens) const {
 }
 const ContextOptions& Context::options() const { return state_->options; }
 int32_t Context::n_threads() const { return state_->pool.size(); }
+uint64_t Context::memory_bytes() const { return state_->bytes(); }
 
 }  // namespace yak

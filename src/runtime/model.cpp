@@ -53,10 +53,8 @@ void check_vocab_matches_weights(const gguf::File& file, const Tokenizer& tokeni
          file.name(), n_tokens, output->shape[1]);
 }
 
-}  // namespace
-
-std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
-  auto impl = std::make_unique<Impl>(Impl{gguf::File::open(path), {}, {}, nullptr, {}});
+// Reads config, weights and tokenizer from the opened file.
+void build(Model::Impl* impl, const std::string& path, const LoadOptions& options) {
   impl->config = model::read_config(impl->file);
   // The tokenizer first: a vocabulary that disagrees with the weights is refused before the
   // (slower) weight packing, and before it can produce ids the embedding lacks.
@@ -87,6 +85,25 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
     info.n_params += t.element_count();
     info.weight_bytes += t.size_bytes;
   }
+}
+
+[[noreturn]] void fail_changed(const std::string& path) {
+  fail("model file {} was truncated or changed while being read", path);
+}
+
+}  // namespace
+
+std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOptions& options) {
+  auto impl = std::make_unique<Impl>(Impl{gguf::File::open(path), {}, {}, nullptr, {}});
+  // Packing reads every weight once: a file cut short meanwhile reads as
+  // zeros (core/mapping_guard.h), which may or may not trip a check here.
+  try {
+    build(impl.get(), path, options);
+  } catch (const Error&) {
+    if (impl->file.changed()) fail_changed(path);
+    throw;
+  }
+  if (impl->file.changed()) fail_changed(path);
   return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 

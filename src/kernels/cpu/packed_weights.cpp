@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/system_memory.h"
 #include "core/half.h"
 #include "kernels/cpu/ref/quant_blocks.h"
 
@@ -323,7 +324,7 @@ PackedWeights::Buffer::Buffer(uint64_t size) {
   mapped_ = std::max<uint64_t>(kPage, (size + kPage - 1) / kPage * kPage);
   void* raw =
       ::mmap(nullptr, mapped_ + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) fail("out of memory repacking {} MiB of weights", size >> 20);
+  if (raw == MAP_FAILED) fail("out of memory repacking {} of weights", format_bytes(size));
   const auto base = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t start = (base + kHuge - 1) / kHuge * kHuge;
   if (start > base) ::munmap(raw, start - base);

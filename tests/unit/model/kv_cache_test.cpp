@@ -63,6 +63,35 @@ TEST(KvCache, SlotsOfDifferentSequencesAndLayersDoNotOverlap) {
         }
 }
 
+TEST(KvCache, CapacityIsExactAndMemoryFollowsTheBlocksUsed) {
+  const ModelConfig c = tiny_config();  // 2 layers x 16 floats of keys and of values
+  KvCache cache(c, {.max_sequences = 2, .capacity = 10, .block_size = 4});
+  EXPECT_EQ(KvCache::bytes_per_token(c), 2u * 16 * 2 * sizeof(float));
+  EXPECT_EQ(KvCache::bytes_when_full(c, {.max_sequences = 2, .capacity = 10, .block_size = 4}),
+            12 * KvCache::bytes_per_token(c));  // three blocks of four
+  EXPECT_EQ(cache.capacity(), 10);
+  EXPECT_EQ(cache.bytes(), 0u);  // nothing allocated before a block is used
+  EXPECT_TRUE(cache.can_reserve(0, 10));
+  EXPECT_FALSE(cache.can_reserve(0, 11));  // though three blocks hold 12
+  cache.reserve(0, 5);
+  cache.set_length(0, 5);
+  EXPECT_EQ(cache.bytes(), 2 * 4 * KvCache::bytes_per_token(c));
+  EXPECT_TRUE(cache.can_reserve(1, 4));  // the pool's last block
+  EXPECT_FALSE(cache.can_reserve(1, 5));
+  cache.reserve(1, 4);
+  cache.set_length(1, 4);
+  EXPECT_FALSE(cache.can_reserve(0, 2));  // its second block has room, the context has 1 token
+  EXPECT_TRUE(cache.can_reserve(0, 1));
+  EXPECT_THROW(cache.reserve(0, 2), Error);
+  // Blocks given back are reused, not allocated again.
+  cache.truncate(1, 0);
+  cache.reserve(1, 4);
+  EXPECT_EQ(cache.bytes(), 3 * 4 * KvCache::bytes_per_token(c));
+  // A block wider than the context is cut to it.
+  KvCache small(c, {.max_sequences = 1, .capacity = 5, .block_size = 4096});
+  EXPECT_EQ(small.block_size(), 5);
+}
+
 TEST(KvCache, RejectsBadArguments) {
   const ModelConfig c = tiny_config();
   EXPECT_THROW(KvCache(c, {.max_sequences = 0}), Error);
