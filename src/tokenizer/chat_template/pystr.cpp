@@ -4,38 +4,64 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "tokenizer/utf8.h"
 
 namespace yak::chat_template::py {
 
+size_t code_point_bytes(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len <= 1) return 1;
+  char32_t cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+  if (i + len > s.size()) return 1;
+  for (int k = 1; k < len; ++k) {
+    unsigned char cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 1;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  // Reject overlong forms, surrogates and values past U+10FFFF as Python's decoder does.
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+    return 1;
+  return static_cast<size_t>(len);
+}
+
+char32_t code_point_at(std::string_view s, size_t i, size_t n) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (n == 1) return c < 0x80 ? c : 0xdc00 + c;
+  char32_t cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  return cp;
+}
+
 std::u32string decode(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    char32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    // Reject overlong forms, surrogates and values past U+10FFFF as Python's decoder does.
-    if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-               (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000)))
-      ok = false;
-    if (!ok) {
-      out.push_back(0xdc00 + c);
-      ++i;
-      continue;
-    }
-    out.push_back(cp);
-    i += len;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = code_point_bytes(s, i);
+    out.push_back(code_point_at(s, i, n));
+    i += n;
   }
   return out;
+}
+
+size_t find(std::string_view hay, std::string_view needle, size_t from) {
+  if (from > hay.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  // glibc's memmem is linear in the worst case; std::string::find is not
+  // ('a' * n).find('a' * (n/2) + 'b') would take n*n/2 steps.
+  const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+  return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data())
+           : std::string_view::npos;
+}
+
+size_t rfind(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return std::string_view::npos;
+  std::string rh(hay.rbegin(), hay.rend()), rn(needle.rbegin(), needle.rend());
+  size_t p = find(rh, rn, 0);
+  return p == std::string_view::npos ? p : hay.size() - p - needle.size();
 }
 
 void append_utf8(std::string& out, char32_t c) {
@@ -182,19 +208,34 @@ std::string capitalize(std::string_view s) {
   });
 }
 
-std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
-                  bool right) {
-  std::u32string u = decode(s);
+std::pair<size_t, size_t> strip_range(std::string_view s, const std::optional<std::string>& chars,
+                                      bool left, bool right) {
   std::u32string set = chars ? decode(*chars) : std::u32string();
   auto strippable = [&](char32_t c) {
     return chars ? set.find(c) != std::u32string::npos : is_space(c);
   };
-  size_t b = 0, e = u.size();
-  if (left)
-    while (b < e && strippable(u[b])) ++b;
-  if (right)
-    while (e > b && strippable(u[e - 1])) --e;
-  return encode(std::u32string_view(u).substr(b, e - b));
+  // One forward pass: the first kept code point starts the result, the last one ends it.
+  size_t first = s.size(), last_end = 0;
+  bool any = false;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = code_point_bytes(s, i);
+    if (!strippable(code_point_at(s, i, n))) {
+      if (!any) first = i;
+      any = true;
+      last_end = i + n;
+    }
+    i += n;
+  }
+  size_t b = left ? first : 0;
+  size_t e = right ? (any ? last_end : b) : s.size();
+  if (e < b) e = b;
+  return {b, e};
+}
+
+std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
+                  bool right) {
+  auto [b, e] = strip_range(s, chars, left, right);
+  return std::string(s.substr(b, e - b));
 }
 
 std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
@@ -202,28 +243,22 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
   std::vector<std::string> out;
   if (sep) {
     if (sep->empty()) return {};  // the caller reports "empty separator"
-    if (!from_right) {
-      size_t pos = 0;
-      while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
-        size_t hit = s.find(*sep, pos);
-        if (hit == std::string_view::npos) break;
-        out.emplace_back(s.substr(pos, hit - pos));
-        pos = hit + sep->size();
-      }
-      out.emplace_back(s.substr(pos));
-    } else {
-      size_t end = s.size();
-      std::vector<std::string> rev;
-      while (maxsplit < 0 || static_cast<int64_t>(rev.size()) < maxsplit) {
-        if (end < sep->size()) break;
-        size_t hit = s.rfind(*sep, end - sep->size());
-        if (hit == std::string_view::npos) break;
-        rev.emplace_back(s.substr(hit + sep->size(), end - hit - sep->size()));
-        end = hit;
-      }
-      rev.emplace_back(s.substr(0, end));
-      out.assign(rev.rbegin(), rev.rend());
+    if (from_right) {
+      // Matching from the right is matching the reversed separator in the reversed text.
+      std::string rs(s.rbegin(), s.rend()), rsep(sep->rbegin(), sep->rend());
+      std::vector<std::string> rev = split(rs, rsep, maxsplit, false);
+      for (auto it = rev.rbegin(); it != rev.rend(); ++it)
+        out.emplace_back(it->rbegin(), it->rend());
+      return out;
     }
+    size_t pos = 0;
+    while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
+      size_t hit = find(s, *sep, pos);
+      if (hit == std::string_view::npos) break;
+      out.emplace_back(s.substr(pos, hit - pos));
+      pos = hit + sep->size();
+    }
+    out.emplace_back(s.substr(pos));
     return out;
   }
   std::u32string u = decode(s);
@@ -305,7 +340,7 @@ std::string replace(std::string_view s, std::string_view old, std::string_view w
   size_t pos = 0;
   int64_t done = 0;
   while (count < 0 || done < count) {
-    size_t hit = s.find(old, pos);
+    size_t hit = find(s, old, pos);
     if (hit == std::string_view::npos) break;
     out.append(s.substr(pos, hit - pos));
     out.append(with);

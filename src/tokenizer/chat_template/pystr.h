@@ -7,11 +7,19 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace yak::chat_template::py {
 
 std::u32string decode(std::string_view s);
+// The bytes of the code point starting at s[i] (1 for a byte that does not decode).
+size_t code_point_bytes(std::string_view s, size_t i);
+// The code point of those n bytes (U+DC80.. for an undecodable byte).
+char32_t code_point_at(std::string_view s, size_t i, size_t n);
+// Linear-time substring search (npos when absent).
+size_t find(std::string_view hay, std::string_view needle, size_t from = 0);
+size_t rfind(std::string_view hay, std::string_view needle);
 std::string encode(std::u32string_view s);
 void append_utf8(std::string& out, char32_t c);
 size_t length(std::string_view s);  // in code points
@@ -26,7 +34,10 @@ std::string lower(std::string_view s);
 std::string title(std::string_view s);       // str.title()
 std::string capitalize(std::string_view s);  // str.capitalize()
 
-// str.strip/lstrip/rstrip; chars unset means whitespace.
+// str.strip/lstrip/rstrip; chars unset means whitespace. strip_range gives the byte range
+// kept, so that callers can carry the taint of those bytes.
+std::pair<size_t, size_t> strip_range(std::string_view s, const std::optional<std::string>& chars,
+                                      bool left, bool right);
 std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
                   bool right);
 // str.split(sep, maxsplit) and str.rsplit; maxsplit < 0 means no limit.
