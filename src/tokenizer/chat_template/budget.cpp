@@ -47,6 +47,10 @@ void charge_bytes(uint64_t bytes) {
   if (g_current) g_current->charge_bytes(bytes);
 }
 
+void charge_text(uint64_t bytes) {
+  if (g_current) g_current->charge_text(bytes);
+}
+
 void check_value_bytes(uint64_t bytes) {
   if (g_current) g_current->check_value_bytes(bytes);
 }

@@ -24,6 +24,9 @@ class RenderBudget {
   // Bytes that builtins read or write: 1 step per 256, at least 1 per call so that work on
   // empty values still counts.
   void charge_bytes(uint64_t bytes) { charge(bytes / 256 + 1); }
+  // Bytes decoded or mapped one code point at a time (strip, case mapping, repr, ...),
+  // several times slower than copying or searching them: 1 step per 32.
+  void charge_text(uint64_t bytes) { charge(bytes / 32 + 1); }
   void check_value_bytes(uint64_t bytes) const;
   // Live heap of the values this render made (see Tracked in value.h).
   void add_live(uint64_t bytes);
@@ -46,6 +49,7 @@ class RenderBudget {
 // Free-function forms that do nothing outside a render (parsing builds literals too).
 void charge_steps(uint64_t steps);
 void charge_bytes(uint64_t bytes);
+void charge_text(uint64_t bytes);
 void check_value_bytes(uint64_t bytes);
 
 }  // namespace yak::chat_template

@@ -25,12 +25,13 @@ Value f_default(Interpreter&, const Value& in, CallArgs& args) {
   return a[0] ? *a[0] : Value::string("");
 }
 
-Value f_length(Interpreter&, const Value& in, CallArgs& args) {
+Value f_length(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("length", args, {});
   switch (in.type()) {
     case Value::Type::kUndefined:
       return Value::integer(0);
     case Value::Type::kString:
+      it.charge_bytes(in.str().size());
       return Value::integer(static_cast<int64_t>(py::length(in.str())));
     case Value::Type::kList:
       if (in.is_generator()) break;
@@ -77,7 +78,7 @@ Value f_trim(Interpreter& in, const Value& v, CallArgs& args) {
   std::optional<std::string> chars;
   if (a[0] && !a[0]->is_none()) chars = to_str(*a[0]);
   Value s = v.is_string() ? v : derived_string(to_str(v), {&v});
-  in.charge_bytes(s.str().size());
+  in.charge_text(s.str().size());
   auto [b, e] = py::strip_range(s.str(), chars, true, true);
   TaintedText out;
   out.append_slice(s, b, e);
@@ -92,7 +93,7 @@ Value f_string(Interpreter&, const Value& in, CallArgs& args) {
 Value f_upper(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("upper", args, {});
   std::string s = to_str(in);
-  it.charge_bytes(s.size());
+  it.charge_text(s.size());
   std::string r = py::upper(s);
   it.check_value_bytes(r.size());
   return derived_string(std::move(r), {&in});
@@ -101,7 +102,7 @@ Value f_upper(Interpreter& it, const Value& in, CallArgs& args) {
 Value f_lower(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("lower", args, {});
   std::string s = to_str(in);
-  it.charge_bytes(s.size());
+  it.charge_text(s.size());
   std::string r = py::lower(s);
   it.check_value_bytes(r.size());
   return derived_string(std::move(r), {&in});
@@ -110,7 +111,7 @@ Value f_lower(Interpreter& it, const Value& in, CallArgs& args) {
 Value f_capitalize(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("capitalize", args, {});
   std::string s = to_str(in);
-  it.charge_bytes(s.size());
+  it.charge_text(s.size());
   std::string r = py::capitalize(s);
   it.check_value_bytes(r.size());
   return derived_string(std::move(r), {&in});
@@ -120,7 +121,7 @@ Value f_capitalize(Interpreter& it, const Value& in, CallArgs& args) {
 Value f_title(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("title", args, {});
   std::string src = to_str(in);
-  it.charge_bytes(src.size() * 8);
+  it.charge_text(src.size() * 4);
   std::u32string u = py::decode(src);
   std::string out;
   bool start = true;
@@ -258,7 +259,6 @@ Value f_sort(Interpreter& in, const Value& v, CallArgs& args) {
   bool cs = opt_truthy(a[1]);
   Value list = iterate(v);
   const std::vector<Value>& items = list.items();
-  in.check_value_bytes(items.size() * 2 * sizeof(Value));
   std::vector<std::pair<Value, Value>> keyed;
   for (auto& it : items)
     keyed.emplace_back(a[2] && !a[2]->is_none() ? attribute_of(in, it, to_str(*a[2])) : it, it);
@@ -410,7 +410,7 @@ Value f_int(Interpreter& in, const Value& v, CallArgs& args) {
     return Value::integer(static_cast<int64_t>(d));
   }
   if (v.is_string()) {
-    in.charge_bytes(v.str().size());
+    in.charge_text(v.str().size());
     std::string s = py::strip(v.str(), std::nullopt, true, true);
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
     int base = a[1] ? static_cast<int>(to_int(*a[1], "base")) : 10;
@@ -431,7 +431,7 @@ Value f_float(Interpreter& in, const Value& v, CallArgs& args) {
   Value dflt = a[0] ? *a[0] : Value::number(0.0);
   if (v.is_number()) return Value::number(v.as_double());
   if (v.is_string()) {
-    in.charge_bytes(v.str().size());
+    in.charge_text(v.str().size());
     std::string s = py::strip(v.str(), std::nullopt, true, true);
     char* end = nullptr;
     double d = std::strtod(s.c_str(), &end);
@@ -480,7 +480,7 @@ Value f_safe(Interpreter&, const Value& v, CallArgs& args) {
 
 Value escaped(Interpreter& in, const Value& v) {
   std::string src = v.is_none() ? "None" : to_str(v);
-  in.charge_bytes(src.size());
+  in.charge_text(src.size());
   in.check_value_bytes(src.size() * 5);  // '&' becomes "&amp;" at most
   Value s = derived_string(py::html_escape(src), {&v});
   return Value::markup(s.str(), s.spans());
@@ -506,7 +506,7 @@ Value f_attr(Interpreter& in, const Value& v, CallArgs& args) {
 Value f_reverse(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("reverse", args, {});
   if (v.is_string()) {
-    in.charge_bytes(v.str().size());
+    in.charge_text(v.str().size());
     std::u32string u = py::decode(v.str());
     std::reverse(u.begin(), u.end());
     return derived_string(py::encode(u), {&v});
@@ -533,7 +533,7 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
   bool first = opt_truthy(a[1]);
   bool blank = opt_truthy(a[2]);
   std::string s = to_str(v) + "\n";
-  in.charge_bytes(s.size());
+  in.charge_text(s.size());
   std::vector<std::string> lines = py::splitlines(s);
   std::string out;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -552,7 +552,7 @@ Value f_center(Interpreter& in, const Value& v, CallArgs& args) {
   std::string s = to_str(v);
   int64_t w = a[0] ? to_int(*a[0], "width") : 80;
   int64_t len = static_cast<int64_t>(py::length(s));
-  in.charge_bytes(s.size());
+  in.charge_text(s.size());
   if (w > 1 << 20) runtime_error("center width too large");
   Value text = v.is_string() ? v : derived_string(s, {&v});
   if (w <= len) return text;
@@ -570,7 +570,7 @@ Value f_center(Interpreter& in, const Value& v, CallArgs& args) {
 Value f_wordcount(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("wordcount", args, {});
   std::string s = to_str(v);
-  in.charge_bytes(s.size());
+  in.charge_text(s.size());
   int64_t words = 0;  // counted in place: splitting would make a string per word
   bool in_word = false;
   for (size_t i = 0; i < s.size();) {

@@ -40,6 +40,7 @@ class Interpreter {
   // Bulk work done by builtins counts toward max_steps.
   void charge(uint64_t steps) { budget_.charge(steps); }
   void charge_bytes(uint64_t bytes) { budget_.charge_bytes(bytes); }
+  void charge_text(uint64_t bytes) { budget_.charge_text(bytes); }
   // Throws a limit error when a string or list of `bytes` would be too large.
   void check_value_bytes(uint64_t bytes) const { budget_.check_value_bytes(bytes); }
   const RenderBudget& budget() const { return budget_; }

@@ -28,6 +28,18 @@ const std::string& need_str(const std::optional<Value>& v, std::string_view what
   return v->str();
 }
 
+// A split piece costs a Value and a string object (~128 bytes) of live memory, and a step.
+size_t max_pieces(Interpreter& in) {
+  const RenderBudget& b = in.budget();
+  uint64_t room = b.limits().max_live_bytes - std::min(b.live_bytes(), b.limits().max_live_bytes);
+  return static_cast<size_t>(std::min<uint64_t>(room / 128, b.limits().max_steps));
+}
+
+[[noreturn]] void piece_limit(Interpreter& in) {
+  limit_error("split would make more pieces than {} bytes of live values hold",
+              in.budget().limits().max_live_bytes);
+}
+
 // The pieces of a split, each all data when the split string holds any (conservative).
 Value strings(Interpreter& in, std::vector<std::string> parts, const Value& source) {
   in.charge(parts.size());
@@ -41,7 +53,7 @@ Value strings(Interpreter& in, std::vector<std::string> parts, const Value& sour
 Value str_strip_impl(Interpreter& in, const Value& self, CallArgs& args, bool l, bool r,
                      const char* name) {
   auto a = bind_args(name, args, {"chars"});
-  in.charge_bytes(self.str().size());
+  in.charge_text(self.str().size());
   auto [b, e] = py::strip_range(self.str(), opt_str(a[0], "chars"), l, r);
   TaintedText out;
   out.append_slice(self, b, e);
@@ -62,10 +74,11 @@ Value str_split_impl(Interpreter& in, const Value& self, CallArgs& args, bool ri
   auto sep = opt_str(a[0], "sep");
   if (sep && sep->empty()) runtime_error("empty separator");
   int64_t maxsplit = a[1] ? to_int(*a[1], "maxsplit") : -1;
-  in.charge_bytes(self.str().size());
-  // A piece is at least a Value and a string object: bound the count before making them.
-  in.check_value_bytes(self.str().size() / (sep ? sep->size() : 2) * sizeof(Value));
-  return strings(in, py::split(self.str(), sep, maxsplit, right), self);
+  in.charge_text(self.str().size());
+  size_t cap = max_pieces(in);
+  auto parts = py::split(self.str(), sep, maxsplit, right, cap);
+  if (parts.size() > cap) piece_limit(in);
+  return strings(in, std::move(parts), self);
 }
 Value str_split(Interpreter& in, const Value& s, CallArgs& a) {
   return str_split_impl(in, s, a, false);
@@ -76,9 +89,11 @@ Value str_rsplit(Interpreter& in, const Value& s, CallArgs& a) {
 
 Value str_splitlines(Interpreter& in, const Value& self, CallArgs& args) {
   auto a = bind_args("splitlines", args, {"keepends"});
-  in.charge_bytes(self.str().size());
-  in.check_value_bytes(self.str().size() * sizeof(Value));
-  return strings(in, py::splitlines(self.str(), a[0] && a[0]->truthy()), self);
+  in.charge_text(self.str().size());
+  size_t cap = max_pieces(in);
+  auto parts = py::splitlines(self.str(), a[0] && a[0]->truthy(), cap);
+  if (parts.size() > cap) piece_limit(in);
+  return strings(in, std::move(parts), self);
 }
 
 Value str_affix(Interpreter& in, const Value& self, CallArgs& args, bool start,
@@ -112,28 +127,28 @@ Value no_args(const char* name, CallArgs& args) {
 }
 Value str_upper(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("upper", a);
-  in.charge_bytes(s.str().size());
+  in.charge_text(s.str().size());
   std::string r = py::upper(s.str());
   in.check_value_bytes(r.size());
   return derived_string(std::move(r), {&s});
 }
 Value str_lower(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("lower", a);
-  in.charge_bytes(s.str().size());
+  in.charge_text(s.str().size());
   std::string r = py::lower(s.str());
   in.check_value_bytes(r.size());
   return derived_string(std::move(r), {&s});
 }
 Value str_title(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("title", a);
-  in.charge_bytes(s.str().size());
+  in.charge_text(s.str().size());
   std::string r = py::title(s.str());
   in.check_value_bytes(r.size());
   return derived_string(std::move(r), {&s});
 }
 Value str_capitalize(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("capitalize", a);
-  in.charge_bytes(s.str().size());
+  in.charge_text(s.str().size());
   std::string r = py::capitalize(s.str());
   in.check_value_bytes(r.size());
   return derived_string(std::move(r), {&s});
@@ -157,7 +172,7 @@ Value str_replace(Interpreter& in, const Value& self, CallArgs& args) {
   in.charge(hits);
   if (with.size() > 0 && hits > (UINT64_MAX - s.size()) / with.size())
     limit_error("value too large");
-  uint64_t size = s.size() + hits * with.size();
+  uint64_t size = s.size() - hits * old.size() + hits * with.size();
   in.check_value_bytes(size);
   in.charge_bytes(size);
   // Conservative: all data when the string or either argument holds data.
@@ -277,7 +292,7 @@ Value str_join(Interpreter& in, const Value& self, CallArgs& args) {
 template <bool (*Pred)(char32_t)>
 Value str_is(Interpreter& in, const Value& self, CallArgs& args) {
   bind_args("is", args, {});
-  in.charge_bytes(self.str().size() * 4);
+  in.charge_text(self.str().size());
   std::u32string u = py::decode(self.str());
   if (u.empty()) return Value::boolean(false);
   for (char32_t c : u)
@@ -293,7 +308,7 @@ bool space_cp(char32_t c) { return py::is_space(c); }
 
 Value str_case_is(Interpreter& in, const Value& self, bool upper) {
   const std::string& s = self.str();
-  in.charge_bytes(s.size() * 8);
+  in.charge_text(s.size() * 4);
   bool any_cased = false;
   for (char32_t c : py::decode(s)) {
     if (!py::is_cased(c)) continue;

@@ -160,12 +160,14 @@ Value concat_strings(Interpreter& in, const Value& a, const Value& b) {
 
 Value repeat(Interpreter& in, const Value& seq, int64_t count) {
   uint64_t n = static_cast<uint64_t>(std::max<int64_t>(0, count));
-  // Each repetition is work even when the sequence is empty: '' * 10**18 must not spin.
-  in.charge(n);
+  // The count is charged like bytes even when the sequence is empty, so '' * 10**18 is
+  // refused rather than free; an empty result is then made without looping.
+  in.charge_bytes(n);
   uint64_t unit = seq.is_string() ? seq.str().size() : seq.items().size() * sizeof(Value);
   if (unit > 0 && n > UINT64_MAX / unit) limit_error("value too large");
   in.check_value_bytes(unit * n);
   in.charge_bytes(unit * n);
+  if (unit == 0) return seq.is_string() ? Value::string("") : Value::list({}, seq.is_tuple());
   if (seq.is_string()) {
     TaintedText out;
     out.mutable_text().reserve(unit * n);
@@ -184,6 +186,10 @@ Value repeat(Interpreter& in, const Value& seq, int64_t count) {
 Value binary_op(Interpreter& in, const std::string& op, const Value& a, const Value& b) {
   if (op == "~") {
     TaintedText out;
+    if (a.is_string() && b.is_string()) {
+      in.check_value_bytes(a.str().size() + b.str().size());
+      out.mutable_text().reserve(a.str().size() + b.str().size());
+    }
     out.append_value(a);
     in.check_value_bytes(out.size());
     out.append_value(b);
@@ -337,8 +343,9 @@ Value get_item(Interpreter& in, const Value& obj, const Value& key) {
   }
   if (obj.is_string() && int_key) {
     const std::string& s = obj.str();
-    charge_bytes(s.size());
     bool ascii = py::is_ascii(s);
+    charge_bytes(s.size());
+    if (!ascii) charge_text(s.size());
     if (index_of(key.as_int(), ascii ? s.size() : py::length(s), &idx)) {
       size_t b = 0;
       if (ascii) {
@@ -380,6 +387,7 @@ Value slice(Interpreter& in, const Value& obj, const Value& start, const Value& 
     }
     starts.push_back(static_cast<uint32_t>(str.size()));  // the end, for the last one
     in.charge_bytes(str.size());
+    if (starts.size() > 1) in.charge_text(str.size());
   } else {
     len = static_cast<int64_t>(obj.items().size());
   }

@@ -85,7 +85,12 @@ bool is_ascii(std::string_view s) {
   return true;
 }
 
-size_t length(std::string_view s) { return is_ascii(s) ? s.size() : decode(s).size(); }
+size_t length(std::string_view s) {
+  if (is_ascii(s)) return s.size();
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); i += code_point_bytes(s, i)) ++n;
+  return n;
+}
 
 bool is_space(char32_t c) {
   return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
@@ -239,14 +244,17 @@ std::string strip(std::string_view s, const std::optional<std::string>& chars, b
 }
 
 std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
-                               int64_t maxsplit, bool from_right) {
+                               int64_t maxsplit, bool from_right, size_t max_pieces) {
+  // Pieces past max_pieces are not wanted: treat it as a maxsplit.
+  if (max_pieces < SIZE_MAX && (maxsplit < 0 || static_cast<uint64_t>(maxsplit) > max_pieces))
+    maxsplit = static_cast<int64_t>(max_pieces);
   std::vector<std::string> out;
   if (sep) {
     if (sep->empty()) return {};  // the caller reports "empty separator"
     if (from_right) {
       // Matching from the right is matching the reversed separator in the reversed text.
       std::string rs(s.rbegin(), s.rend()), rsep(sep->rbegin(), sep->rend());
-      std::vector<std::string> rev = split(rs, rsep, maxsplit, false);
+      std::vector<std::string> rev = split(rs, rsep, maxsplit, false, max_pieces);
       for (auto it = rev.rbegin(); it != rev.rend(); ++it)
         out.emplace_back(it->rbegin(), it->rend());
       return out;
@@ -300,7 +308,7 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
   return out;
 }
 
-std::vector<std::string> splitlines(std::string_view s, bool keepends) {
+std::vector<std::string> splitlines(std::string_view s, bool keepends, size_t max_pieces) {
   std::u32string u = decode(s);
   std::vector<std::string> out;
   size_t start = 0, i = 0;
@@ -317,6 +325,7 @@ std::vector<std::string> splitlines(std::string_view s, bool keepends) {
     if (c == '\r' && i < u.size() && u[i] == '\n') ++i;
     out.push_back(encode(std::u32string_view(u).substr(start, (keepends ? i : end) - start)));
     start = i;
+    if (out.size() > max_pieces) return out;
   }
   if (start < u.size()) out.push_back(encode(std::u32string_view(u).substr(start)));
   return out;

@@ -40,10 +40,14 @@ std::pair<size_t, size_t> strip_range(std::string_view s, const std::optional<st
                                       bool left, bool right);
 std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
                   bool right);
-// str.split(sep, maxsplit) and str.rsplit; maxsplit < 0 means no limit.
+// str.split(sep, maxsplit) and str.rsplit; maxsplit < 0 means no limit. Both stop once
+// they hold more than max_pieces pieces (the caller refuses such a result), so that a
+// hostile split does not build millions of strings first.
 std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
-                               int64_t maxsplit, bool from_right = false);
-std::vector<std::string> splitlines(std::string_view s, bool keepends = false);
+                               int64_t maxsplit, bool from_right = false,
+                               size_t max_pieces = SIZE_MAX);
+std::vector<std::string> splitlines(std::string_view s, bool keepends = false,
+                                    size_t max_pieces = SIZE_MAX);
 std::string replace(std::string_view s, std::string_view old, std::string_view with, int64_t count);
 
 std::string repr(std::string_view s);         // repr(str), quotes included

@@ -56,6 +56,9 @@ void TaintedText::append_slice(const Value& s, size_t begin, size_t end) {
 }
 
 Value TaintedText::take(bool markup) {
+  // The value is charged its capacity: do not keep the slack of a doubling buffer.
+  if (text_.capacity() > 64 && text_.capacity() - text_.size() > text_.size() / 4)
+    text_.shrink_to_fit();
   return markup ? Value::markup(std::move(text_), std::move(spans_))
                 : Value::string(std::move(text_), std::move(spans_));
 }

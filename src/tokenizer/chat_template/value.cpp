@@ -390,7 +390,7 @@ void repr_into(std::string& out, const Value& v, int depth) {
       break;
     case Value::Type::kString:
       check_value_bytes(out.size() + v.str().size());
-      charge_bytes(v.str().size());
+      charge_text(v.str().size());
       out += py::repr(v.str());
       break;
     case Value::Type::kList: {
