@@ -373,6 +373,7 @@ Value slice(Interpreter& in, const Value& obj, const Value& start, const Value& 
     return Value::undefined(owner_name(obj) + " is not subscriptable");
   int64_t st = step.is_none() ? 1 : to_int(step, "slice step");
   if (st == 0) runtime_error("slice step cannot be zero");
+  if (st < -INT64_MAX) st = -INT64_MAX;  // so that -st does not overflow; same slice
   // Code point i of a string starts at byte starts[i] (identity for ASCII, so no table).
   std::vector<uint32_t> starts;
   int64_t len;

@@ -118,8 +118,8 @@ void DictObj::set(const Value& key, Value value) {
   charge_steps(items.size() / 16);
   for (auto& [k, v] : items) {
     if (equals(k, key)) {
+      note_depth(value);
       v = std::move(value);
-      track();
       return;
     }
   }
@@ -127,13 +127,24 @@ void DictObj::set(const Value& key, Value value) {
 }
 
 void DictObj::append(Value key, Value value) {
+  note_depth(key);
+  note_depth(value);
   items.emplace_back(std::move(key), std::move(value));
-  track();
+  account(sizeof(DictObj) + 16 + items.capacity() * sizeof(items[0]));
+}
+
+void DictObj::note_depth(const Value& member) {
+  // Only grows: replacing a deep member leaves an over-estimate, which is safe.
+  if (member.depth() + 1 > kMaxValueDepth)
+    limit_error("values nested more than {} deep", kMaxValueDepth);
+  depth = std::max(depth, member.depth() + 1);
 }
 
 void DictObj::track() {
-  for (const auto& [k, v] : items) depth = std::max({depth, k.depth() + 1, v.depth() + 1});
-  if (depth > kMaxValueDepth) limit_error("values nested more than {} deep", kMaxValueDepth);
+  for (const auto& [k, v] : items) {
+    note_depth(k);
+    note_depth(v);
+  }
   account(sizeof(DictObj) + 16 + items.capacity() * sizeof(items[0]));
 }
 

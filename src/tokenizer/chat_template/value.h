@@ -78,8 +78,11 @@ struct DictObj : Tracked {
   void set(const Value& key, Value value);
   // Adds without looking for an existing key (the caller knows it is new).
   void append(Value key, Value value);
-  // Re-states the heap size and depth after items changed; throws past the limits.
+  // Re-states the heap size and depth after items were added directly; throws past the
+  // limits.
   void track();
+  // Raises depth for a new member; throws when it would pass kMaxValueDepth.
+  void note_depth(const Value& member);
 };
 
 struct CallArgs {
