@@ -36,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.limits.max_output_bytes = 64 << 10;
   options.limits.max_value_bytes = 256 << 10;
   options.limits.max_recursion_depth = 16;
+  options.limits.max_live_bytes = 2 << 20;  // so that the live budget is reached, too
   std::tm tm{};
   tm.tm_year = 125;
   tm.tm_mday = 1;

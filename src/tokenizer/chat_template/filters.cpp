@@ -534,15 +534,17 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
   bool blank = opt_truthy(a[2]);
   std::string s = to_str(v) + "\n";
   in.charge_text(s.size());
-  std::vector<std::string> lines = py::splitlines(s);
   std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  size_t i = 0;
+  py::each_line(s, false, [&](std::string_view line) {
     if (i > 0) out += "\n";
-    if (i > 0 ? (blank || !lines[i].empty()) : first) out += ind;
-    out += lines[i];
+    if (i > 0 ? (blank || !line.empty()) : first) out += ind;
+    out += line;
     in.check_value_bytes(out.size());
     in.charge(1);
-  }
+    ++i;
+    return true;
+  });
   in.charge_bytes(out.size());
   return derived_string(std::move(out), {&v, a[0] ? &*a[0] : nullptr});
 }

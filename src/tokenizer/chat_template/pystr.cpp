@@ -60,7 +60,7 @@ size_t find(std::string_view hay, std::string_view needle, size_t from) {
 size_t rfind(std::string_view hay, std::string_view needle) {
   if (needle.size() > hay.size()) return std::string_view::npos;
   std::string rh(hay.rbegin(), hay.rend()), rn(needle.rbegin(), needle.rend());
-  size_t p = find(rh, rn, 0);
+  size_t p = py::find(rh, rn, 0);
   return p == std::string_view::npos ? p : hay.size() - p - needle.size();
 }
 
@@ -158,7 +158,11 @@ template <typename F>
 std::string map_codepoints(std::string_view s, F f) {
   std::string out;
   out.reserve(s.size());
-  for (char32_t c : decode(s)) f(out, c);
+  for (size_t i = 0; i < s.size();) {  // in place: a decoded copy would be 4x the text
+    size_t n = code_point_bytes(s, i);
+    f(out, code_point_at(s, i, n));
+    i += n;
+  }
   return out;
 }
 
@@ -261,7 +265,7 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
     }
     size_t pos = 0;
     while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
-      size_t hit = find(s, *sep, pos);
+      size_t hit = py::find(s, *sep, pos);
       if (hit == std::string_view::npos) break;
       out.emplace_back(s.substr(pos, hit - pos));
       pos = hit + sep->size();
@@ -308,26 +312,31 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
   return out;
 }
 
-std::vector<std::string> splitlines(std::string_view s, bool keepends, size_t max_pieces) {
-  std::u32string u = decode(s);
-  std::vector<std::string> out;
+bool each_line(std::string_view s, bool keepends,
+               const std::function<bool(std::string_view)>& fn) {
   size_t start = 0, i = 0;
-  while (i < u.size()) {
-    char32_t c = u[i];
+  while (i < s.size()) {
+    size_t n = code_point_bytes(s, i);
+    char32_t c = code_point_at(s, i, n);
     bool brk = c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d ||
                c == 0x1e || c == 0x85 || c == 0x2028 || c == 0x2029;
-    if (!brk) {
-      ++i;
-      continue;
-    }
     size_t end = i;
-    ++i;
-    if (c == '\r' && i < u.size() && u[i] == '\n') ++i;
-    out.push_back(encode(std::u32string_view(u).substr(start, (keepends ? i : end) - start)));
+    i += n;
+    if (!brk) continue;
+    if (c == '\r' && i < s.size() && s[i] == '\n') ++i;
+    if (!fn(s.substr(start, (keepends ? i : end) - start))) return false;
     start = i;
-    if (out.size() > max_pieces) return out;
   }
-  if (start < u.size()) out.push_back(encode(std::u32string_view(u).substr(start)));
+  if (start < s.size()) return fn(s.substr(start));
+  return true;
+}
+
+std::vector<std::string> splitlines(std::string_view s, bool keepends, size_t max_pieces) {
+  std::vector<std::string> out;
+  each_line(s, keepends, [&](std::string_view line) {
+    out.emplace_back(line);
+    return out.size() <= max_pieces;
+  });
   return out;
 }
 
@@ -349,7 +358,7 @@ std::string replace(std::string_view s, std::string_view old, std::string_view w
   size_t pos = 0;
   int64_t done = 0;
   while (count < 0 || done < count) {
-    size_t hit = find(s, old, pos);
+    size_t hit = py::find(s, old, pos);
     if (hit == std::string_view::npos) break;
     out.append(s.substr(pos, hit - pos));
     out.append(with);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
                                size_t max_pieces = SIZE_MAX);
 std::vector<std::string> splitlines(std::string_view s, bool keepends = false,
                                     size_t max_pieces = SIZE_MAX);
+// Calls fn with each line splitlines() would give, in place; stops when fn returns false
+// (and then returns false).
+bool each_line(std::string_view s, bool keepends,
+               const std::function<bool(std::string_view)>& fn);
 std::string replace(std::string_view s, std::string_view old, std::string_view with, int64_t count);
 
 std::string repr(std::string_view s);         // repr(str), quotes included
