@@ -1,5 +1,7 @@
 #include "tokenizer/chat_template/budget.h"
 
+#include <atomic>
+
 #include "tokenizer/chat_template/errors.h"
 
 namespace yak::chat_template {
@@ -7,17 +9,22 @@ namespace yak::chat_template {
 namespace {
 
 thread_local RenderBudget* g_current = nullptr;
-thread_local uint32_t g_next_epoch = 1;
+// Shared by all threads, so that no two live renders have the same epoch.
+std::atomic<uint32_t> g_next_epoch{1};
 
 }  // namespace
 
 RenderBudget::RenderBudget(const RenderLimits& limits)
-    : limits_(limits), epoch_(g_next_epoch++), previous_(g_current) {
-  if (g_next_epoch == 0) g_next_epoch = 1;  // 0 marks values made outside any render
+    : limits_(limits), epoch_(g_next_epoch.fetch_add(1)), previous_(g_current) {
+  if (epoch_ == 0) epoch_ = g_next_epoch.fetch_add(1);  // 0 marks values made outside renders
   g_current = this;
 }
 
 RenderBudget::~RenderBudget() { g_current = previous_; }
+
+RenderBudget::Suspend::Suspend() : saved_(g_current) { g_current = nullptr; }
+
+RenderBudget::Suspend::~Suspend() { g_current = saved_; }
 
 RenderBudget* RenderBudget::current() { return g_current; }
 

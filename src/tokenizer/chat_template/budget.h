@@ -20,6 +20,18 @@ class RenderBudget {
   // The budget of the render running on this thread, or null outside a render.
   static RenderBudget* current();
 
+  // While alive, values made on this thread belong to no render (shared constants).
+  class Suspend {
+   public:
+    Suspend();
+    ~Suspend();
+    Suspend(const Suspend&) = delete;
+    Suspend& operator=(const Suspend&) = delete;
+
+   private:
+    RenderBudget* saved_;
+  };
+
   void charge(uint64_t steps);
   // Bytes that builtins read or write: 1 step per 256, at least 1 per call so that work on
   // empty values still counts.

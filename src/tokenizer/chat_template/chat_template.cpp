@@ -53,8 +53,7 @@ RenderedPrompt ChatTemplate::render_prompt(const nlohmann::ordered_json& context
     // Every string of a variable is data unless the variable is named trusted.
     if (context.is_object()) {
       for (const auto& [k, v] : context.items()) {
-        bool trusted = std::find(options.trusted_variables.begin(),
-                                 options.trusted_variables.end(),
+        bool trusted = std::find(options.trusted_variables.begin(), options.trusted_variables.end(),
                                  k) != options.trusted_variables.end();
         ctx.mutable_dict().append(chat_template::Value::string(k),
                                   chat_template::Value::from_json(v, !trusted, 1));

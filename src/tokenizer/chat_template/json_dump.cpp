@@ -70,8 +70,7 @@ class Dumper {
           out_ += "{}";
           return;
         }
-        if (options_.sort_keys)
-          charge_steps(items.size() * 20);
+        if (options_.sort_keys) charge_steps(items.size() * 20);
         if (options_.sort_keys)
           std::stable_sort(items.begin(), items.end(),
                            [](auto* a, auto* b) { return less_than(a->first, b->first); });

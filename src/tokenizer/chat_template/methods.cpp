@@ -96,8 +96,7 @@ Value str_splitlines(Interpreter& in, const Value& self, CallArgs& args) {
   return strings(in, std::move(parts), self);
 }
 
-Value str_affix(Interpreter& in, const Value& self, CallArgs& args, bool start,
-                const char* name) {
+Value str_affix(Interpreter& in, const Value& self, CallArgs& args, bool start, const char* name) {
   auto a = bind_args(name, args, {"prefix"});
   if (!a[0]) runtime_error("{}() takes at least 1 argument (0 given)", name);
   std::vector<Value> options =

@@ -53,8 +53,7 @@ size_t find(std::string_view hay, std::string_view needle, size_t from) {
   // glibc's memmem is linear in the worst case; std::string::find is not
   // ('a' * n).find('a' * (n/2) + 'b') would take n*n/2 steps.
   const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
-  return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data())
-           : std::string_view::npos;
+  return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data()) : std::string_view::npos;
 }
 
 size_t rfind(std::string_view hay, std::string_view needle) {
@@ -312,8 +311,7 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
   return out;
 }
 
-bool each_line(std::string_view s, bool keepends,
-               const std::function<bool(std::string_view)>& fn) {
+bool each_line(std::string_view s, bool keepends, const std::function<bool(std::string_view)>& fn) {
   size_t start = 0, i = 0;
   while (i < s.size()) {
     size_t n = code_point_bytes(s, i);

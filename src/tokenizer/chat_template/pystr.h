@@ -51,8 +51,7 @@ std::vector<std::string> splitlines(std::string_view s, bool keepends = false,
                                     size_t max_pieces = SIZE_MAX);
 // Calls fn with each line splitlines() would give, in place; stops when fn returns false
 // (and then returns false).
-bool each_line(std::string_view s, bool keepends,
-               const std::function<bool(std::string_view)>& fn);
+bool each_line(std::string_view s, bool keepends, const std::function<bool(std::string_view)>& fn);
 std::string replace(std::string_view s, std::string_view old, std::string_view with, int64_t count);
 
 std::string repr(std::string_view s);         // repr(str), quotes included

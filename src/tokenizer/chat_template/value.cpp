@@ -538,6 +538,7 @@ namespace {
 // costs a Value per character and no allocation.
 const Value& ascii_char(unsigned char c, bool data) {
   static const auto table = [] {
+    RenderBudget::Suspend shared;  // made once, outlives every render: charged to none
     std::vector<Value> t;
     for (int d = 0; d < 2; ++d)
       for (int i = 0; i < 128; ++i) t.push_back(Value::string_from(std::string(1, char(i)), d));

@@ -43,7 +43,8 @@ long status_kb(const char* field) {
 }
 
 // Renders in a child process, with a wall-clock timeout; reports what happened.
-Outcome run_isolated(const std::string& source, const ordered_json& context = ordered_json::object(),
+Outcome run_isolated(const std::string& source,
+                     const ordered_json& context = ordered_json::object(),
                      const yak::RenderOptions& options = {}, int timeout_s = 20) {
   int fds[2];
   if (pipe(fds) != 0) return {};
@@ -140,9 +141,9 @@ TEST(ChatTemplateHostile, DeepNestingIsRefusedOnEveryPath) {
   const std::string end = "{% endfor %}";
   const std::string ns = "{% set ns = namespace(x=[]) %}";
   for (const std::string body : {
-           "{% set ns.x = [[ns.x]] %}",       // the reported case
-           "{% set ns.x = (ns.x,) %}",        // tuples
-           "{% set ns.x = {'k': ns.x} %}",    // dict literals
+           "{% set ns.x = [[ns.x]] %}",     // the reported case
+           "{% set ns.x = (ns.x,) %}",      // tuples
+           "{% set ns.x = {'k': ns.x} %}",  // dict literals
            "{% set ns.x = {ns.x: 1} if false else dict(a=ns.x) %}",
            "{% set ns.x = dict([('k', ns.x)]) %}",
            "{% set ns.x = namespace(y=ns.x) %}",  // namespaces
@@ -151,8 +152,8 @@ TEST(ChatTemplateHostile, DeepNestingIsRefusedOnEveryPath) {
            "{% set ns.x = [ns.x]|list %}",        // filters that build lists
            "{% set ns.x = [ns.x]|reverse %}",
            "{% set ns.x = [ns.x]|sort %}",
-           "{% set ns.x = [ns.x][0:1] %}",      // slices
-           "{% set ns.x = [ns.x.count] %}",     // bound methods hold their object
+           "{% set ns.x = [ns.x][0:1] %}",   // slices
+           "{% set ns.x = [ns.x.count] %}",  // bound methods hold their object
            "{% set ns.x = {'k': ns.x}.items()|list %}",
        }) {
     expect_refused(ns + loop + body + end, Kind::kLimit, "nested more than 200");
@@ -210,11 +211,9 @@ TEST(ChatTemplateHostile, IntegerArithmeticNeverOverflows) {
 TEST(ChatTemplateHostile, RangesAndLoopsAreBounded) {
   expect_refused("{{ range(0, 10**18, 1)|length }}", Kind::kRuntime, "Range too big");
   expect_refused("{{ range(-(10**18), 10**18)|list }}", Kind::kRuntime, "Range too big");
-  expect_refused("{{ range(0, 9223372036854775807, 1)|length }}", Kind::kRuntime,
-                 "Range too big");
-  expect_refused(
-      "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-      Kind::kLimit, "steps");
+  expect_refused("{{ range(0, 9223372036854775807, 1)|length }}", Kind::kRuntime, "Range too big");
+  expect_refused("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+                 Kind::kLimit, "steps");
   expect_refused("{{ (range(100000)|list|string) * 100 }}", Kind::kLimit, "");
 }
 
@@ -226,25 +225,26 @@ TEST(ChatTemplateHostile, StringBuiltinsAreChargedTheirWork) {
                  Kind::kLimit, "steps");
   expect_refused(big + "{% for i in range(100000) %}{{ s[-1] }}{% endfor %}", Kind::kLimit,
                  "steps");
-  expect_refused(big + "{% for i in range(100000) %}{{ s[::2]|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
+  expect_refused(big + "{% for i in range(100000) %}{{ s[::2]|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
   expect_refused(big + "{% for i in range(100000) %}{{ s == s[:] }}{% endfor %}", Kind::kLimit,
                  "steps");
-  expect_refused(big + "{% for i in range(100000) %}{{ s|trim|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
-  expect_refused(big + "{% for i in range(100000) %}{{ s|upper|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
-  expect_refused(big + "{% for i in range(100000) %}{{ s.count('b') }}{% endfor %}",
-                 Kind::kLimit, "steps");
-  expect_refused(big + "{% for i in range(100000) %}{{ s|wordcount }}{% endfor %}",
-                 Kind::kLimit, "steps");
+  expect_refused(big + "{% for i in range(100000) %}{{ s|trim|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
+  expect_refused(big + "{% for i in range(100000) %}{{ s|upper|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
+  expect_refused(big + "{% for i in range(100000) %}{{ s.count('b') }}{% endfor %}", Kind::kLimit,
+                 "steps");
+  expect_refused(big + "{% for i in range(100000) %}{{ s|wordcount }}{% endfor %}", Kind::kLimit,
+                 "steps");
   expect_refused(big + "{% for i in range(100000) %}{{ s|int }}{% endfor %}", Kind::kLimit,
                  "steps");
   // Worst case for a naive search: a long needle that almost matches everywhere.
-  expect_refused("{% set h = 'a' * 4000000 %}{% set n = 'a' * 2000000 ~ 'b' %}"
-                 "{% for i in range(100000) %}{{ n in h }}{{ h.find(n) }}{{ h.rfind(n) }}"
-                 "{% endfor %}",
-                 Kind::kLimit, "steps");
+  expect_refused(
+      "{% set h = 'a' * 4000000 %}{% set n = 'a' * 2000000 ~ 'b' %}"
+      "{% for i in range(100000) %}{{ n in h }}{{ h.find(n) }}{{ h.rfind(n) }}"
+      "{% endfor %}",
+      Kind::kLimit, "steps");
   expect_refused("{{ 'x'|center(10**18) }}", Kind::kRuntime, "too large");
   expect_refused(big + "{% for i in range(100000) %}{{ s|length }}{% endfor %}", Kind::kLimit,
                  "steps");
@@ -262,26 +262,27 @@ TEST(ChatTemplateHostile, StringBuiltinsAreChargedTheirWork) {
 TEST(ChatTemplateHostile, ListBuiltinsAreChargedTheirWork) {
   const std::string big = "{% set l = range(100000)|list %}";
   expect_refused(big + "{{ l|unique|list|length }}", Kind::kLimit, "steps");
-  expect_refused(big + "{% for i in range(1000) %}{{ l|sort|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
+  expect_refused(big + "{% for i in range(1000) %}{{ l|sort|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
   expect_refused(big + "{% for i in range(1000) %}{{ l|map('string')|list|length }}{% endfor %}",
                  Kind::kLimit, "");
-  expect_refused(big + "{% for i in range(1000) %}{{ l|join|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
-  expect_refused(big + "{% for i in range(1000) %}{{ l[::3]|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
+  expect_refused(big + "{% for i in range(1000) %}{{ l|join|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
+  expect_refused(big + "{% for i in range(1000) %}{{ l[::3]|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
   expect_refused(big + "{% for i in range(1000) %}{{ l == l[:] }}{% endfor %}", Kind::kLimit,
                  "steps");
   expect_refused(big + "{% for i in range(1000) %}{{ -1 in l }}{% endfor %}", Kind::kLimit,
                  "steps");
   expect_refused(big + "{% for i in range(1000) %}{{ l.count(-1) }}{% endfor %}", Kind::kLimit,
                  "steps");
-  expect_refused(big + "{% for i in range(1000) %}{{ l|tojson|length }}{% endfor %}",
-                 Kind::kLimit, "steps");
-  expect_refused("{% set d = dict(range(10, 100)|map('string')|map('list')|list) %}"
-                 "{% for i in range(100000) %}{{ d|dictsort|length }}{{ d.items()|list|length }}"
-                 "{% endfor %}",
-                 Kind::kLimit, "");
+  expect_refused(big + "{% for i in range(1000) %}{{ l|tojson|length }}{% endfor %}", Kind::kLimit,
+                 "steps");
+  expect_refused(
+      "{% set d = dict(range(10, 100)|map('string')|map('list')|list) %}"
+      "{% for i in range(100000) %}{{ d|dictsort|length }}{{ d.items()|list|length }}"
+      "{% endfor %}",
+      Kind::kLimit, "");
   // A list of references to one long string is small; its text is not.
   const std::string refs = "{% set l = ['a' * 1000000] * 100000 %}";
   expect_refused(refs + "{{ l }}", Kind::kLimit, "exceeds the limit");
@@ -314,12 +315,14 @@ TEST(ChatTemplateHostile, IteratingLongStringsHasBoundedMemory) {
   expect_refused("{{ s.replace(' ', '\\n').splitlines()|length }}", Kind::kLimit, "split", words,
                  o);
   // Building many values that stay alive is bounded by the live budget, not only by steps.
-  expect_refused("{% set ns = namespace(l=[]) %}{% for i in range(5000) %}"
-                 "{% set ns.l = ns.l + [('x' * 4000) ~ i] %}{% endfor %}",
-                 Kind::kLimit, "bytes of values at once", ordered_json::object(), o);
-  expect_refused("{% set ns = namespace(s='') %}{% for i in range(100000) %}"
-                 "{% set ns.s = ns.s ~ ('x' * 1000) %}{% endfor %}",
-                 Kind::kLimit, "");
+  expect_refused(
+      "{% set ns = namespace(l=[]) %}{% for i in range(5000) %}"
+      "{% set ns.l = ns.l + [('x' * 4000) ~ i] %}{% endfor %}",
+      Kind::kLimit, "bytes of values at once", ordered_json::object(), o);
+  expect_refused(
+      "{% set ns = namespace(s='') %}{% for i in range(100000) %}"
+      "{% set ns.s = ns.s ~ ('x' * 1000) %}{% endfor %}",
+      Kind::kLimit, "");
   expect_refused("{% macro m(n) %}{{ 'x' * 1000000 }}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
                  Kind::kLimit, "", ordered_json::object(), o);
 }

@@ -127,9 +127,10 @@ TEST(ChatTemplateTaint, SpansAreCountedInTheLiveBudget) {
   o.limits.max_live_bytes = 1 << 20;
   o.limits.max_steps = 100'000'000;
   try {
-    prompt("{% set ns = namespace(s='') %}{% for i in range(100000) %}"
-           "{% set ns.s = ns.s ~ a[0] ~ '.' %}{% endfor %}{{ ns.s|length }}",
-           kMsg, o);
+    prompt(
+        "{% set ns = namespace(s='') %}{% for i in range(100000) %}"
+        "{% set ns.s = ns.s ~ a[0] ~ '.' %}{% endfor %}{{ ns.s|length }}",
+        kMsg, o);
     FAIL() << "no limit error";
   } catch (const yak::ChatTemplateError& e) {
     EXPECT_EQ(e.kind(), yak::ChatTemplateError::Kind::kLimit) << e.what();
@@ -146,9 +147,20 @@ const char* const kInjections[] = {
 
 // Control tokens that real templates write themselves.
 const char* const kControlTokens[] = {
-    "<|im_start|>", "<|im_end|>",    "<|eot_id|>", "<|start_header_id|>", "<start_of_turn>",
-    "<end_of_turn>", "[INST]",       "[/INST]",    "<|user|>",            "<|assistant|>",
-    "<|system|>",    "<|end|>",      "</s>",       "<s>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|eot_id|>",
+    "<|start_header_id|>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "[INST]",
+    "[/INST]",
+    "<|user|>",
+    "<|assistant|>",
+    "<|system|>",
+    "<|end|>",
+    "</s>",
+    "<s>",
 };
 
 std::string read(const std::filesystem::path& p) {
@@ -167,7 +179,8 @@ TEST(ChatTemplateTaint, InjectedControlTokensInRealTemplatesAreData) {
   });
   ordered_json ctx = yak::chat_template_context(messages, true, "<s>", "</s>");
   int rendered = 0, templates = 0, found = 0, chatml = 0, im_start = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(yak::test::source_path("tests/golden/templates"))) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(yak::test::source_path("tests/golden/templates"))) {
     if (entry.path().extension() != ".jinja") continue;
     ++templates;
     std::string source = read(entry.path());
@@ -227,8 +240,8 @@ TEST(ChatTemplateTaint, InjectedControlTokensInRealTemplatesAreData) {
   EXPECT_GT(templates, 80);
   EXPECT_GT(rendered, templates * 3 / 4);
   EXPECT_GT(found, rendered * 3);  // the injections do show up in the prompts
-  EXPECT_GE(chatml, 2);    // templates that write '<|im_start|>' + message['role']
-  EXPECT_GE(im_start, 10);  // templates whose prompt has a trusted <|im_start|>
+  EXPECT_GE(chatml, 2);            // templates that write '<|im_start|>' + message['role']
+  EXPECT_GE(im_start, 10);         // templates whose prompt has a trusted <|im_start|>
 }
 
 }  // namespace
