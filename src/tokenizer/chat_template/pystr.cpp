@@ -50,6 +50,7 @@ std::u32string decode(std::string_view s) {
 size_t find(std::string_view hay, std::string_view needle, size_t from) {
   if (from > hay.size()) return std::string_view::npos;
   if (needle.empty()) return from;
+  if (needle.size() == 1) return hay.find(needle[0], from);  // memchr
   // glibc's memmem is linear in the worst case; std::string::find is not
   // ('a' * n).find('a' * (n/2) + 'b') would take n*n/2 steps.
   const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
