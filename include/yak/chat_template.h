@@ -5,8 +5,8 @@
 //
 // The template sees nothing but the context it is given: there is no file, environment or
 // object-internals access, and every render is bounded in steps, output size, live memory,
-// value nesting and macro recursion (RenderLimits). Every syntax error, runtime error and limit violation throws
-// ChatTemplateError, which names the template line and column.
+// value nesting and macro recursion (RenderLimits). Every syntax error, runtime error and
+// limit violation throws ChatTemplateError, which names the template line and column.
 #pragma once
 
 #include <cstdint>
