@@ -4,9 +4,9 @@
 // namespace, dict, and transformers' own tojson). See docs/chat-templates.md.
 //
 // The template sees nothing but the context it is given: there is no file, environment or
-// object-internals access, and every render is bounded in steps, output size and macro
-// recursion (RenderLimits). Every syntax error, runtime error and limit violation throws
-// ChatTemplateError, which names the template line and column.
+// object-internals access, and every render is bounded in steps, output size, live memory,
+// value nesting and macro recursion (RenderLimits). Every syntax error, runtime error and
+// limit violation throws ChatTemplateError, which names the template line and column.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "yak/error.h"
 
@@ -52,10 +53,30 @@ struct RenderLimits {
   uint64_t max_output_bytes = 1u << 20;  // the result and every captured block
   uint64_t max_value_bytes = 4u << 20;   // any one string or list built while rendering
   int max_recursion_depth = 64;          // nested macro calls
+  // Heap held by the values a render has made (strings, lists, dicts, taint spans) at any
+  // one moment; with max_value_bytes this bounds a render's peak memory.
+  uint64_t max_live_bytes = 16u << 20;
+};
+
+// A byte range [begin, end) of a rendered prompt.
+struct TextSpan {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+// A rendered prompt and the parts of it that came from the context's data (message contents,
+// tool definitions, any variable not in RenderOptions::trusted_variables) rather than from the
+// template's own text. data_spans are sorted, disjoint and non-adjacent (merged).
+struct RenderedPrompt {
+  std::string text;
+  std::vector<TextSpan> data_spans;
 };
 
 struct RenderOptions {
   RenderLimits limits;
+  // Top-level context variables whose strings count as template text; every other string
+  // that comes from the context (at any depth, dict keys included) is data.
+  std::vector<std::string> trusted_variables = {"bos_token", "eos_token"};
   // The local time strftime_now() formats; the current local time when unset.
   std::optional<std::tm> now;
 };
@@ -68,8 +89,13 @@ class ChatTemplate {
 
   // context: a JSON object whose members become the template's variables. Key order is
   // kept (it shows in tojson and items()), hence ordered_json.
+  // The same bytes as render_prompt(...).text.
   std::string render(const nlohmann::ordered_json& context,
                      const RenderOptions& options = {}) const;
+  // The prompt and which of its bytes came from the context's data: string literals and the
+  // template's raw text are trusted; see docs/chat-templates.md for how operations carry it.
+  RenderedPrompt render_prompt(const nlohmann::ordered_json& context,
+                               const RenderOptions& options = {}) const;
 
  private:
   std::shared_ptr<const chat_template::Template> template_;

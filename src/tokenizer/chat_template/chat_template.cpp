@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tokenizer/chat_template/interpreter.h"
 #include "tokenizer/chat_template/lexer.h"
 #include "tokenizer/chat_template/parser.h"
@@ -35,15 +37,28 @@ ChatTemplate ChatTemplate::parse(std::string_view source) {
 
 std::string ChatTemplate::render(const nlohmann::ordered_json& context,
                                  const RenderOptions& options) const {
+  return render_prompt(context, options).text;
+}
+
+RenderedPrompt ChatTemplate::render_prompt(const nlohmann::ordered_json& context,
+                                           const RenderOptions& options) const {
   if (!template_)
     throw ChatTemplateError(ChatTemplateError::Kind::kRuntime, 1, 1,
                             "render called on a ChatTemplate that was never parsed");
   if (!context.is_object() && !context.is_null())
     throw ChatTemplateError(ChatTemplateError::Kind::kRuntime, 1, 1,
                             "the render context must be a JSON object");
-  chat_template::Value ctx;
+  chat_template::Value ctx = chat_template::Value::dict();
   try {
-    ctx = chat_template::Value::from_json(context);
+    // Every string of a variable is data unless the variable is named trusted.
+    if (context.is_object()) {
+      for (const auto& [k, v] : context.items()) {
+        bool trusted = std::find(options.trusted_variables.begin(), options.trusted_variables.end(),
+                                 k) != options.trusted_variables.end();
+        ctx.mutable_dict().append(chat_template::Value::string(k),
+                                  chat_template::Value::from_json(v, !trusted, 1));
+      }
+    }
   } catch (const chat_template::UnplacedError& e) {
     throw ChatTemplateError(e.kind(), 1, 1, e.what());
   }

@@ -4,11 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "tokenizer/chat_template/budget.h"
 #include "tokenizer/chat_template/builtins.h"
 #include "tokenizer/chat_template/errors.h"
 #include "tokenizer/chat_template/interpreter.h"
 #include "tokenizer/chat_template/json_dump.h"
 #include "tokenizer/chat_template/pystr.h"
+#include "tokenizer/chat_template/taint.h"
 
 namespace yak::chat_template {
 
@@ -23,12 +25,13 @@ Value f_default(Interpreter&, const Value& in, CallArgs& args) {
   return a[0] ? *a[0] : Value::string("");
 }
 
-Value f_length(Interpreter&, const Value& in, CallArgs& args) {
+Value f_length(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("length", args, {});
   switch (in.type()) {
     case Value::Type::kUndefined:
       return Value::integer(0);
     case Value::Type::kString:
+      it.charge_bytes(in.str().size());
       return Value::integer(static_cast<int64_t>(py::length(in.str())));
     case Value::Type::kList:
       if (in.is_generator()) break;
@@ -66,40 +69,60 @@ Value f_tojson(Interpreter& in, const Value& v, CallArgs& args) {
   o.sort_keys = opt_truthy(a[3]);
   std::string s = json_dumps(v, o, in.options().limits.max_value_bytes);
   in.charge_bytes(s.size());
-  return Value::string(std::move(s));
+  // Conservative: all data when any string in v is, since escaping moves bytes.
+  return derived_string(std::move(s), {&v});
 }
 
-Value f_trim(Interpreter&, const Value& in, CallArgs& args) {
+Value f_trim(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("trim", args, {"chars"});
   std::optional<std::string> chars;
   if (a[0] && !a[0]->is_none()) chars = to_str(*a[0]);
-  return Value::string(py::strip(to_str(in), chars, true, true));
+  Value s = v.is_string() ? v : derived_string(to_str(v), {&v});
+  in.charge_text(s.str().size());
+  auto [b, e] = py::strip_range(s.str(), chars, true, true);
+  TaintedText out;
+  out.append_slice(s, b, e);
+  return out.take();
 }
 
 Value f_string(Interpreter&, const Value& in, CallArgs& args) {
   bind_args("string", args, {});
-  return in.is_string() ? in : Value::string(to_str(in));
+  return in.is_string() ? in : derived_string(to_str(in), {&in});
 }
 
-Value f_upper(Interpreter&, const Value& in, CallArgs& args) {
+Value f_upper(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("upper", args, {});
-  return Value::string(py::upper(to_str(in)));
+  std::string s = to_str(in);
+  it.charge_text(s.size());
+  std::string r = py::upper(s);
+  it.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&in});
 }
 
-Value f_lower(Interpreter&, const Value& in, CallArgs& args) {
+Value f_lower(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("lower", args, {});
-  return Value::string(py::lower(to_str(in)));
+  std::string s = to_str(in);
+  it.charge_text(s.size());
+  std::string r = py::lower(s);
+  it.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&in});
 }
 
-Value f_capitalize(Interpreter&, const Value& in, CallArgs& args) {
+Value f_capitalize(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("capitalize", args, {});
-  return Value::string(py::capitalize(to_str(in)));
+  std::string s = to_str(in);
+  it.charge_text(s.size());
+  std::string r = py::capitalize(s);
+  it.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&in});
 }
 
 // jinja2's title filter: words start after whitespace or one of -({[<.
-Value f_title(Interpreter&, const Value& in, CallArgs& args) {
+Value f_title(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("title", args, {});
-  std::u32string u = py::decode(to_str(in));
+  std::string src = to_str(in);
+  it.charge_text(src.size() * 4);
+  std::u32string u = py::decode(src);
   std::string out;
   bool start = true;
   for (char32_t c : u) {
@@ -109,16 +132,18 @@ Value f_title(Interpreter&, const Value& in, CallArgs& args) {
     out += sep ? one : start ? py::upper(one) : py::lower(one);
     start = sep;
   }
-  return Value::string(std::move(out));
+  it.check_value_bytes(out.size());
+  return derived_string(std::move(out), {&in});
 }
 
 Value f_replace(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("replace", args, {"old", "new", "count"});
   if (!a[0] || !a[1]) runtime_error("replace() missing required arguments");
   CallArgs inner;
-  inner.positional = {Value::string(to_str(*a[0])), Value::string(to_str(*a[1]))};
+  inner.positional = {a[0]->is_string() ? *a[0] : derived_string(to_str(*a[0]), {&*a[0]}),
+                      a[1]->is_string() ? *a[1] : derived_string(to_str(*a[1]), {&*a[1]})};
   if (a[2] && !a[2]->is_none()) inner.positional.push_back(*a[2]);
-  auto m = find_method(Value::string(to_str(v)), "replace");
+  auto m = find_method(v.is_string() ? v : derived_string(to_str(v), {&v}), "replace");
   return in.call(*m, inner);
 }
 
@@ -140,17 +165,19 @@ Value attribute_of(Interpreter& in, const Value& item, const std::string& attr) 
 
 Value f_join(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("join", args, {"d", "attribute"});
-  std::string sep = a[0] ? to_str(*a[0]) : "";
-  std::string out;
+  Value sep = a[0] ? *a[0] : Value::string("");
+  TaintedText out;
   bool first = true;
-  for (const auto& item : iterate(v)) {
-    if (!first) out += sep;
-    out += to_str(a[1] && !a[1]->is_none() ? attribute_of(in, item, to_str(*a[1])) : item);
+  Value items = iterate(v);
+  for (const auto& item : items.items()) {
+    if (!first) out.append_value(sep);
+    out.append_value(a[1] && !a[1]->is_none() ? attribute_of(in, item, to_str(*a[1])) : item);
     first = false;
     in.check_value_bytes(out.size());
+    in.charge(1);
   }
   in.charge_bytes(out.size());
-  return Value::string(std::move(out));
+  return out.take();
 }
 
 Value f_first(Interpreter&, const Value& v, CallArgs& args) {
@@ -158,22 +185,31 @@ Value f_first(Interpreter&, const Value& v, CallArgs& args) {
   if (v.is_list())
     return v.items().empty() ? Value::undefined("No first item, sequence was empty.")
                              : v.items().front();
-  auto items = iterate(v);
-  return items.empty() ? Value::undefined("No first item, sequence was empty.") : items.front();
+  if (v.is_string()) {  // without splitting the whole string into characters
+    if (v.str().empty()) return Value::undefined("No first item, sequence was empty.");
+    TaintedText out;
+    out.append_slice(v, 0, py::code_point_bytes(v.str(), 0));
+    return out.take();
+  }
+  Value items = iterate(v);
+  return items.items().empty() ? Value::undefined("No first item, sequence was empty.")
+                               : items.items().front();
 }
 
 Value f_last(Interpreter&, const Value& v, CallArgs& args) {
   bind_args("last", args, {});
   if (v.is_generator()) runtime_error("'generator' object is not reversible");
-  auto items = iterate(v);
-  return items.empty() ? Value::undefined("No last item, sequence was empty.") : items.back();
+  Value items = iterate(v);
+  return items.items().empty() ? Value::undefined("No last item, sequence was empty.")
+                               : items.items().back();
 }
 
 Value f_list(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("list", args, {});
-  auto items = iterate(v);
-  in.charge(items.size());
-  return Value::list(std::move(items));
+  Value items = iterate(v);
+  in.charge(items.items().size());
+  if (items.identity() != v.identity()) return items;
+  return Value::list(items.items());  // list(x) is a new list, also of a tuple or generator
 }
 
 Value f_items(Interpreter& in, const Value& v, CallArgs& args) {
@@ -207,6 +243,7 @@ Value f_dictsort(Interpreter& in, const Value& v, CallArgs& args) {
     runtime_error("You can only sort by either \"key\" or \"value\"");
   bool rev = opt_truthy(a[2]);
   std::vector<Value> pairs;
+  in.charge(v.dict_obj().items.size());
   for (const auto& [k, val] : v.dict_obj().items) pairs.push_back(Value::list({k, val}, true));
   charge_sort(in, pairs.size());
   std::stable_sort(pairs.begin(), pairs.end(), [&](const Value& x, const Value& y) {
@@ -220,7 +257,8 @@ Value f_sort(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("sort", args, {"reverse", "case_sensitive", "attribute"});
   bool rev = opt_truthy(a[0]);
   bool cs = opt_truthy(a[1]);
-  std::vector<Value> items = iterate(v);
+  Value list = iterate(v);
+  const std::vector<Value>& items = list.items();
   std::vector<std::pair<Value, Value>> keyed;
   for (auto& it : items)
     keyed.emplace_back(a[2] && !a[2]->is_none() ? attribute_of(in, it, to_str(*a[2])) : it, it);
@@ -238,7 +276,8 @@ Value f_unique(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("unique", args, {"case_sensitive", "attribute"});
   bool cs = opt_truthy(a[0]);
   std::vector<Value> out, seen;
-  for (const auto& it : iterate(v)) {
+  Value items = iterate(v);
+  for (const auto& it : items.items()) {
     Value key = a[1] && !a[1]->is_none() ? attribute_of(in, it, to_str(*a[1])) : it;
     if (!cs && key.is_string()) key = Value::string(py::lower(key.str()));
     in.charge(seen.size() + 1);
@@ -255,7 +294,8 @@ Value f_unique(Interpreter& in, const Value& v, CallArgs& args) {
 Value min_max(Interpreter& in, const Value& v, CallArgs& args, bool want_max) {
   auto a = bind_args(want_max ? "max" : "min", args, {"case_sensitive", "attribute"});
   bool cs = opt_truthy(a[0]);
-  std::vector<Value> items = iterate(v);
+  Value list = iterate(v);
+  const std::vector<Value>& items = list.items();
   in.charge(items.size());
   if (items.empty())
     return Value::undefined(std::string("No aggregated item, sequence was empty."));
@@ -277,7 +317,8 @@ Value f_max(Interpreter& in, const Value& v, CallArgs& a) { return min_max(in, v
 Value f_sum(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("sum", args, {"attribute", "start"});
   Value total = a[1] ? *a[1] : Value::integer(0);
-  for (const auto& it : iterate(v)) {
+  Value items = iterate(v);
+  for (const auto& it : items.items()) {
     in.charge(1);
     total = binary_op(in, "+", total,
                       a[0] && !a[0]->is_none() ? attribute_of(in, it, to_str(*a[0])) : it);
@@ -302,7 +343,8 @@ Value select_impl(Interpreter& in, const Value& v, CallArgs& args, bool by_attr,
   }
   std::vector<Value> out;
   if (!v.truthy()) return Value::generator({});
-  for (const auto& it : iterate(v)) {
+  Value items = iterate(v);
+  for (const auto& it : items.items()) {
     in.charge(1);
     Value subject = by_attr ? attribute_of(in, it, attr) : it;
     CallArgs ta = test_args;
@@ -335,8 +377,9 @@ Value f_map(Interpreter& in, const Value& v, CallArgs& args) {
     else if (k == "default")
       dflt = &kv;
   }
+  Value items = iterate(v);
   if (attr) {
-    for (const auto& it : iterate(v)) {
+    for (const auto& it : items.items()) {
       in.charge(1);
       Value r = attribute_of(in, it, to_str(*attr));
       out.push_back(r.is_undefined() && dflt ? *dflt : r);
@@ -347,7 +390,7 @@ Value f_map(Interpreter& in, const Value& v, CallArgs& args) {
   std::string name = to_str(args.positional[0]);
   const FilterFn* f = find_filter(name);
   if (!f) runtime_error("no filter named '{}'", name);
-  for (const auto& it : iterate(v)) {
+  for (const auto& it : items.items()) {
     in.charge(1);
     CallArgs fa;
     fa.positional.assign(args.positional.begin() + 1, args.positional.end());
@@ -357,7 +400,7 @@ Value f_map(Interpreter& in, const Value& v, CallArgs& args) {
   return Value::generator(std::move(out));
 }
 
-Value f_int(Interpreter&, const Value& v, CallArgs& args) {
+Value f_int(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("int", args, {"default", "base"});
   Value dflt = a[0] ? *a[0] : Value::integer(0);
   if (v.is_int() || v.is_bool()) return Value::integer(v.as_int());
@@ -367,6 +410,7 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
     return Value::integer(static_cast<int64_t>(d));
   }
   if (v.is_string()) {
+    in.charge_text(v.str().size());
     std::string s = py::strip(v.str(), std::nullopt, true, true);
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
     int base = a[1] ? static_cast<int>(to_int(*a[1], "base")) : 10;
@@ -382,11 +426,12 @@ Value f_int(Interpreter&, const Value& v, CallArgs& args) {
   return dflt;
 }
 
-Value f_float(Interpreter&, const Value& v, CallArgs& args) {
+Value f_float(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("float", args, {"default"});
   Value dflt = a[0] ? *a[0] : Value::number(0.0);
   if (v.is_number()) return Value::number(v.as_double());
   if (v.is_string()) {
+    in.charge_text(v.str().size());
     std::string s = py::strip(v.str(), std::nullopt, true, true);
     char* end = nullptr;
     double d = std::strtod(s.c_str(), &end);
@@ -427,18 +472,29 @@ Value f_round(Interpreter&, const Value& v, CallArgs& args) {
 
 Value f_safe(Interpreter&, const Value& v, CallArgs& args) {
   bind_args("safe", args, {});
-  return v.is_markup() ? v : Value::markup(to_str(v));
+  if (v.is_markup()) return v;
+  if (v.is_string()) return Value::markup(v.str(), v.spans());
+  Value s = derived_string(to_str(v), {&v});
+  return Value::markup(s.str(), s.spans());
 }
 
-Value f_escape(Interpreter&, const Value& v, CallArgs& args) {
+Value escaped(Interpreter& in, const Value& v) {
+  std::string src = v.is_none() ? "None" : to_str(v);
+  in.charge_text(src.size());
+  in.check_value_bytes(src.size() * 5);  // '&' becomes "&amp;" at most
+  Value s = derived_string(py::html_escape(src), {&v});
+  return Value::markup(s.str(), s.spans());
+}
+
+Value f_escape(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("escape", args, {});
   if (v.is_markup()) return v;
-  return Value::markup(v.is_none() ? "None" : py::html_escape(to_str(v)));
+  return escaped(in, v);
 }
 
-Value f_forceescape(Interpreter&, const Value& v, CallArgs& args) {
+Value f_forceescape(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("forceescape", args, {});
-  return Value::markup(py::html_escape(to_str(v)));
+  return escaped(in, v.is_none() ? Value::string("None") : v);
 }
 
 Value f_attr(Interpreter& in, const Value& v, CallArgs& args) {
@@ -450,11 +506,13 @@ Value f_attr(Interpreter& in, const Value& v, CallArgs& args) {
 Value f_reverse(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("reverse", args, {});
   if (v.is_string()) {
+    in.charge_text(v.str().size());
     std::u32string u = py::decode(v.str());
     std::reverse(u.begin(), u.end());
-    return Value::string(py::encode(u));
+    return derived_string(py::encode(u), {&v});
   }
-  std::vector<Value> items = iterate(v);
+  Value list = iterate(v);
+  std::vector<Value> items = list.items();
   in.charge(items.size());
   std::reverse(items.begin(), items.end());
   return Value::list(std::move(items));
@@ -475,34 +533,56 @@ Value f_indent(Interpreter& in, const Value& v, CallArgs& args) {
   bool first = opt_truthy(a[1]);
   bool blank = opt_truthy(a[2]);
   std::string s = to_str(v) + "\n";
-  std::vector<std::string> lines = py::splitlines(s);
+  in.charge_text(s.size());
   std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  size_t i = 0;
+  py::each_line(s, false, [&](std::string_view line) {
     if (i > 0) out += "\n";
-    if (i > 0 ? (blank || !lines[i].empty()) : first) out += ind;
-    out += lines[i];
+    if (i > 0 ? (blank || !line.empty()) : first) out += ind;
+    out += line;
     in.check_value_bytes(out.size());
-  }
+    in.charge(1);
+    ++i;
+    return true;
+  });
   in.charge_bytes(out.size());
-  return Value::string(std::move(out));
+  return derived_string(std::move(out), {&v, a[0] ? &*a[0] : nullptr});
 }
 
-Value f_center(Interpreter&, const Value& v, CallArgs& args) {
+Value f_center(Interpreter& in, const Value& v, CallArgs& args) {
   auto a = bind_args("center", args, {"width"});
   std::string s = to_str(v);
   int64_t w = a[0] ? to_int(*a[0], "width") : 80;
   int64_t len = static_cast<int64_t>(py::length(s));
+  in.charge_text(s.size());
   if (w > 1 << 20) runtime_error("center width too large");
-  if (w <= len) return Value::string(s);
+  Value text = v.is_string() ? v : derived_string(s, {&v});
+  if (w <= len) return text;
   int64_t pad = w - len;
   int64_t left = pad / 2 + (pad & w & 1);
-  return Value::string(std::string(static_cast<size_t>(left), ' ') + s +
-                       std::string(static_cast<size_t>(pad - left), ' '));
+  in.check_value_bytes(s.size() + static_cast<uint64_t>(pad));
+  in.charge_bytes(s.size() + static_cast<uint64_t>(pad));
+  TaintedText out;  // the padding is the template's; the text keeps its own taint
+  out.append(std::string(static_cast<size_t>(left), ' '));
+  out.append_value(text);
+  out.append(std::string(static_cast<size_t>(pad - left), ' '));
+  return out.take();
 }
 
-Value f_wordcount(Interpreter&, const Value& v, CallArgs& args) {
+Value f_wordcount(Interpreter& in, const Value& v, CallArgs& args) {
   bind_args("wordcount", args, {});
-  return Value::integer(static_cast<int64_t>(py::split(to_str(v), std::nullopt, -1).size()));
+  std::string s = to_str(v);
+  in.charge_text(s.size());
+  int64_t words = 0;  // counted in place: splitting would make a string per word
+  bool in_word = false;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = py::code_point_bytes(s, i);
+    bool space = py::is_space(py::code_point_at(s, i, n));
+    if (!space && !in_word) ++words;
+    in_word = !space;
+    i += n;
+  }
+  return Value::integer(words);
 }
 
 struct Entry {

@@ -22,34 +22,37 @@ void Scope::set(const std::string& name, Value value) {
   vars.emplace_back(name, std::move(value));
 }
 
-Interpreter::Interpreter(const RenderOptions& options) : options_(options) {}
+Interpreter::Interpreter(const RenderOptions& options)
+    : budget_(options.limits), options_(options) {}
 
 Interpreter::~Interpreter() {
   // Macros hold their defining scope and namespaces may hold themselves; unlink both.
-  for (auto& ns : namespaces_) ns->items.clear();
-  for (auto& s : macro_scopes_) s->vars.clear();
+  for (auto& w : namespaces_)
+    if (auto ns = w.lock()) ns->items.clear();
+  for (auto& w : macro_scopes_)
+    if (auto s = w.lock()) s->vars.clear();
+  scope_.reset();
+  block_input_ = Value();
 }
 
-void Interpreter::charge(uint64_t steps) {
-  steps_ += steps;
-  if (steps_ > options_.limits.max_steps)
-    limit_error("render exceeded {} steps", options_.limits.max_steps);
-}
-
-void Interpreter::check_value_bytes(uint64_t bytes) const {
-  if (bytes > options_.limits.max_value_bytes)
-    limit_error("value of {} bytes exceeds the limit of {} bytes", bytes,
-                options_.limits.max_value_bytes);
+template <typename T>
+void Interpreter::remember(std::vector<std::weak_ptr<T>>& list, const std::shared_ptr<T>& p) {
+  // Drop the expired entries whenever the list doubles, so that it stays proportional to
+  // what is alive (a loop making a namespace per iteration frees each one).
+  if (list.size() >= 64 && list.size() == list.capacity())
+    std::erase_if(list, [](const std::weak_ptr<T>& w) { return w.expired(); });
+  list.push_back(p);
 }
 
 Value Interpreter::make_namespace() {
   auto d = std::make_shared<DictObj>();
   d->kind = DictKind::kNamespace;
-  namespaces_.push_back(d);
+  remember(namespaces_, d);
+  d->track();
   return Value::dict(std::move(d));
 }
 
-std::string Interpreter::render(const Template& tmpl, const Value& context) {
+RenderedPrompt Interpreter::render(const Template& tmpl, const Value& context) {
   auto globals = std::make_shared<Scope>();
   add_globals(globals->vars);
   if (context.is_dict())
@@ -57,29 +60,51 @@ std::string Interpreter::render(const Template& tmpl, const Value& context) {
       if (k.is_string()) globals->set(k.str(), v);
   scope_ = std::make_shared<Scope>();
   scope_->parent = globals;
-  std::string out;
+  TaintedText out;
   out_ = &out;
   exec_body(tmpl.body);
-  return out;
+  out_ = nullptr;
+  return RenderedPrompt{std::move(out.mutable_text()), std::move(out.mutable_spans())};
 }
 
-void Interpreter::write(std::string_view s) {
+void Interpreter::write(std::string_view s, const Spans& spans) {
   if (out_->size() + s.size() > options_.limits.max_output_bytes)
     limit_error("output exceeds {} bytes", options_.limits.max_output_bytes);
-  out_->append(s);
+  size_t spans_before = out_->spans().size();
+  out_->append(s, spans);
+  // Output buffers are live memory too (captures nest through macro calls).
+  budget_.add_live(s.size() + (out_->spans().size() - spans_before) * sizeof(TextSpan));
 }
 
-std::string Interpreter::capture(const Body& body) {
-  std::string buffer;
-  std::string* saved = out_;
+void Interpreter::write_value(const Value& v) {
+  if (v.is_string()) {
+    write(v.str(), v.spans());
+  } else if (deep_tainted(v)) {
+    std::string s = to_str(v);
+    write(s, Spans{{0, s.size()}});
+  } else {
+    write(to_str(v));
+  }
+}
+
+Value Interpreter::capture(const Body& body) {
+  TaintedText buffer;
+  TaintedText* saved = out_;
   out_ = &buffer;
   struct Restore {
-    std::string*& slot;
-    std::string* value;
-    ~Restore() { slot = value; }
-  } restore{out_, saved};
-  exec_body(body);
-  return buffer;
+    Interpreter& in;
+    TaintedText& buffer;
+    TaintedText* value;
+    ~Restore() {
+      in.out_ = value;
+      in.budget_.release_live(buffer.size() + buffer.spans().size() * sizeof(TextSpan));
+    }
+  };
+  {
+    Restore restore{*this, buffer, saved};
+    exec_body(body);
+  }
+  return buffer.take();
 }
 
 Interpreter::Flow Interpreter::exec_body(const Body& body) {
@@ -114,7 +139,7 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         write(s.text);
         return Flow::kNormal;
       case StmtKind::kOutput:
-        write(to_str(eval(*s.expr)));
+        write_value(eval(*s.expr));
         return Flow::kNormal;
       case StmtKind::kIf:
         for (const auto& b : s.branches)
@@ -126,7 +151,7 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         exec_set(s);
         return Flow::kNormal;
       case StmtKind::kSetBlock: {
-        Value v = Value::string(capture(s.body));
+        Value v = capture(s.body);
         if (s.expr) {
           Value saved = block_input_;
           block_input_ = v;
@@ -141,10 +166,10 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
         return Flow::kNormal;
       case StmtKind::kFilterBlock: {
         Value saved = block_input_;
-        block_input_ = Value::string(capture(s.body));
+        block_input_ = capture(s.body);
         Value v = eval(*s.expr);
         block_input_ = saved;
-        write(to_str(v));
+        write_value(v);
         return Flow::kNormal;
       }
       case StmtKind::kBreak:
@@ -169,7 +194,7 @@ void Interpreter::assign(const std::vector<std::string>& targets, const Value& v
   if (v.is_list()) {
     items = v.items();
   } else if (v.is_string() || v.is_mapping() || v.is_generator()) {
-    items = iterate(v);
+    items = iterate(v).items();
   } else {
     runtime_error("cannot unpack non-iterable {} object", v.type_name());
   }
@@ -180,8 +205,8 @@ void Interpreter::assign(const std::vector<std::string>& targets, const Value& v
 
 Interpreter::Flow Interpreter::exec_for(const Stmt& s) {
   Value iterable = eval(*s.expr);
-  std::vector<Value> items = iterate(iterable);
-  charge(items.size());
+  Value list = iterate(iterable);
+  std::vector<Value> items = list.items();
   auto outer = scope_;
   struct Restore {
     std::shared_ptr<Scope>& slot;
@@ -213,6 +238,7 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s) {
     auto loop = std::make_shared<DictObj>();
     loop->kind = DictKind::kLoop;
     auto put = [&](const char* k, Value v) { loop->items.emplace_back(Value::string(k), v); };
+    loop->items.reserve(12);
     put("index", Value::integer(i + 1));
     put("index0", Value::integer(i));
     put("revindex", Value::integer(n - i));
@@ -228,6 +254,7 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s) {
           if (args.positional.empty()) runtime_error("no items for cycling given");
           return args.positional[static_cast<size_t>(i) % args.positional.size()];
         }));
+    loop->track();
     scope_->set("loop", Value::dict(std::move(loop)));
     Flow f = exec_body(s.body);
     if (f == Flow::kBreak) break;
@@ -253,7 +280,7 @@ void Interpreter::exec_set(const Stmt& s) {
 
 void Interpreter::define_macro(const Stmt& s) {
   auto def_scope = scope_;
-  macro_scopes_.push_back(def_scope);
+  remember(macro_scopes_, def_scope);
   const Stmt* stmt = &s;
   scope_->set(s.text, Value::function(s.text, [stmt, def_scope](Interpreter& in, CallArgs& args) {
                 return in.call_macro(*stmt, def_scope, args);
@@ -310,8 +337,9 @@ Value Interpreter::call_macro(const Stmt& s, const std::shared_ptr<Scope>& def_s
     }
   }
   scope_->set("varargs", Value::list(std::move(varargs), /*tuple=*/true));
+  kwargs->track();
   scope_->set("kwargs", Value::dict(std::move(kwargs)));
-  return Value::string(capture(s.body));
+  return capture(s.body);
 }
 
 Value Interpreter::call(const Value& fn, CallArgs& args) {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "tokenizer/chat_template/ast.h"
+#include "tokenizer/chat_template/budget.h"
+#include "tokenizer/chat_template/taint.h"
 #include "tokenizer/chat_template/value.h"
 #include "yak/chat_template.h"
 
@@ -32,13 +34,16 @@ class Interpreter {
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
-  std::string render(const Template& tmpl, const Value& context);
+  // context: a dict of the template's variables (its strings already carry their taint).
+  RenderedPrompt render(const Template& tmpl, const Value& context);
 
   // Bulk work done by builtins counts toward max_steps.
-  void charge(uint64_t steps);
-  void charge_bytes(uint64_t bytes) { charge(bytes / 256); }
+  void charge(uint64_t steps) { budget_.charge(steps); }
+  void charge_bytes(uint64_t bytes) { budget_.charge_bytes(bytes); }
+  void charge_text(uint64_t bytes) { budget_.charge_text(bytes); }
   // Throws a limit error when a string or list of `bytes` would be too large.
-  void check_value_bytes(uint64_t bytes) const;
+  void check_value_bytes(uint64_t bytes) const { budget_.check_value_bytes(bytes); }
+  const RenderBudget& budget() const { return budget_; }
   const RenderOptions& options() const { return options_; }
 
   Value call(const Value& fn, CallArgs& args);
@@ -55,7 +60,7 @@ class Interpreter {
   void exec_set(const Stmt& s);
   void define_macro(const Stmt& s);
   Value call_macro(const Stmt& s, const std::shared_ptr<Scope>& def_scope, CallArgs& args);
-  std::string capture(const Body& body);
+  Value capture(const Body& body);
   void assign(const std::vector<std::string>& targets, const Value& v);
 
   Value eval(const Expr& e);
@@ -67,17 +72,24 @@ class Interpreter {
   CallArgs eval_args(const std::vector<Arg>& args);
   Value lookup(const std::string& name) const;
 
-  void write(std::string_view s);
+  void write(std::string_view s, const Spans& spans = {});
+  void write_value(const Value& v);
+  template <typename T>
+  void remember(std::vector<std::weak_ptr<T>>& list, const std::shared_ptr<T>& p);
 
+  // First, so that it outlives every value the render made (they refund it when freed).
+  RenderBudget budget_;
   RenderOptions options_;
-  uint64_t steps_ = 0;
   int depth_ = 0;  // nested exec/eval calls, across macro calls: bounds the C++ stack
   int macro_depth_ = 0;
-  std::string* out_ = nullptr;
+  TaintedText* out_ = nullptr;
   std::shared_ptr<Scope> scope_;
   Value block_input_;
-  std::vector<std::shared_ptr<DictObj>> namespaces_;
-  std::vector<std::shared_ptr<Scope>> macro_scopes_;
+  // Weak, so that a namespace or scope no longer used is freed during the render; what is
+  // still alive at the end may be in a cycle (a namespace stored in itself, a macro in the
+  // scope it closes over) and is unlinked then.
+  std::vector<std::weak_ptr<DictObj>> namespaces_;
+  std::vector<std::weak_ptr<Scope>> macro_scopes_;
 };
 
 }  // namespace yak::chat_template

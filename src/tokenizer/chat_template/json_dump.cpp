@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "tokenizer/chat_template/budget.h"
 #include "tokenizer/chat_template/errors.h"
 #include "tokenizer/chat_template/pystr.h"
 
@@ -19,6 +20,7 @@ class Dumper {
   void dump(const Value& v, int depth) {
     if (depth > kMaxValueDepth) limit_error("tojson: values nested more than {} deep", depth - 1);
     check_size();
+    charge_steps(1);
     switch (v.type()) {
       case Value::Type::kNone:
         out_ += "null";
@@ -68,6 +70,7 @@ class Dumper {
           out_ += "{}";
           return;
         }
+        if (options_.sort_keys) charge_steps(items.size() * 20);
         if (options_.sort_keys)
           std::stable_sort(items.begin(), items.end(),
                            [](auto* a, auto* b) { return less_than(a->first, b->first); });
@@ -100,8 +103,10 @@ class Dumper {
   void newline(int depth) {
     if (!options_.indent) return;
     out_ += '\n';
-    for (int i = 0; i < depth; ++i) out_ += *options_.indent;
-    check_size();
+    for (int i = 0; i < depth; ++i) {
+      out_ += *options_.indent;
+      check_size();
+    }
   }
 
   void check_size() {
@@ -109,6 +114,10 @@ class Dumper {
   }
 
   void dump_string(const std::string& s) {
+    // Escaping only grows a string: refuse before writing one that cannot fit.
+    if (out_.size() + s.size() > max_bytes_)
+      limit_error("tojson result exceeds {} bytes", max_bytes_);
+    charge_bytes(s.size());
     out_ += '"';
     if (!options_.ensure_ascii) {
       for (char ch : s) {

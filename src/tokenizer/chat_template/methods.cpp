@@ -3,10 +3,12 @@
 // ImmutableSandboxedEnvironment.
 #include <algorithm>
 
+#include "tokenizer/chat_template/budget.h"
 #include "tokenizer/chat_template/builtins.h"
 #include "tokenizer/chat_template/errors.h"
 #include "tokenizer/chat_template/interpreter.h"
 #include "tokenizer/chat_template/pystr.h"
+#include "tokenizer/chat_template/taint.h"
 
 namespace yak::chat_template {
 
@@ -26,25 +28,45 @@ const std::string& need_str(const std::optional<Value>& v, std::string_view what
   return v->str();
 }
 
-Value strings(std::vector<std::string> parts) {
+// A split piece costs a Value and a string object (~128 bytes) of live memory, and a step.
+size_t max_pieces(Interpreter& in) {
+  const RenderBudget& b = in.budget();
+  uint64_t room = b.limits().max_live_bytes - std::min(b.live_bytes(), b.limits().max_live_bytes);
+  return static_cast<size_t>(std::min<uint64_t>(room / 128, b.limits().max_steps));
+}
+
+[[noreturn]] void piece_limit(Interpreter& in) {
+  limit_error("split would make more pieces than {} bytes of live values hold",
+              in.budget().limits().max_live_bytes);
+}
+
+// The pieces of a split, each all data when the split string holds any (conservative).
+Value strings(Interpreter& in, std::vector<std::string> parts, const Value& source) {
+  in.charge(parts.size());
+  bool data = source.tainted();
   std::vector<Value> items;
   items.reserve(parts.size());
-  for (auto& p : parts) items.push_back(Value::string(std::move(p)));
+  for (auto& p : parts) items.push_back(Value::string_from(std::move(p), data));
   return Value::list(std::move(items));
 }
 
-Value str_strip_impl(const Value& self, CallArgs& args, bool l, bool r, const char* name) {
+Value str_strip_impl(Interpreter& in, const Value& self, CallArgs& args, bool l, bool r,
+                     const char* name) {
   auto a = bind_args(name, args, {"chars"});
-  return Value::string(py::strip(self.str(), opt_str(a[0], "chars"), l, r));
+  in.charge_text(self.str().size());
+  auto [b, e] = py::strip_range(self.str(), opt_str(a[0], "chars"), l, r);
+  TaintedText out;
+  out.append_slice(self, b, e);
+  return out.take();
 }
-Value str_strip(Interpreter&, const Value& s, CallArgs& a) {
-  return str_strip_impl(s, a, 1, 1, "strip");
+Value str_strip(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_strip_impl(in, s, a, 1, 1, "strip");
 }
-Value str_lstrip(Interpreter&, const Value& s, CallArgs& a) {
-  return str_strip_impl(s, a, 1, 0, "lstrip");
+Value str_lstrip(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_strip_impl(in, s, a, 1, 0, "lstrip");
 }
-Value str_rstrip(Interpreter&, const Value& s, CallArgs& a) {
-  return str_strip_impl(s, a, 0, 1, "rstrip");
+Value str_rstrip(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_strip_impl(in, s, a, 0, 1, "rstrip");
 }
 
 Value str_split_impl(Interpreter& in, const Value& self, CallArgs& args, bool right) {
@@ -52,8 +74,11 @@ Value str_split_impl(Interpreter& in, const Value& self, CallArgs& args, bool ri
   auto sep = opt_str(a[0], "sep");
   if (sep && sep->empty()) runtime_error("empty separator");
   int64_t maxsplit = a[1] ? to_int(*a[1], "maxsplit") : -1;
-  in.charge_bytes(self.str().size());
-  return strings(py::split(self.str(), sep, maxsplit, right));
+  in.charge_text(self.str().size());
+  size_t cap = max_pieces(in);
+  auto parts = py::split(self.str(), sep, maxsplit, right, cap);
+  if (parts.size() > cap) piece_limit(in);
+  return strings(in, std::move(parts), self);
 }
 Value str_split(Interpreter& in, const Value& s, CallArgs& a) {
   return str_split_impl(in, s, a, false);
@@ -64,11 +89,14 @@ Value str_rsplit(Interpreter& in, const Value& s, CallArgs& a) {
 
 Value str_splitlines(Interpreter& in, const Value& self, CallArgs& args) {
   auto a = bind_args("splitlines", args, {"keepends"});
-  in.charge_bytes(self.str().size());
-  return strings(py::splitlines(self.str(), a[0] && a[0]->truthy()));
+  in.charge_text(self.str().size());
+  size_t cap = max_pieces(in);
+  auto parts = py::splitlines(self.str(), a[0] && a[0]->truthy(), cap);
+  if (parts.size() > cap) piece_limit(in);
+  return strings(in, std::move(parts), self);
 }
 
-Value str_affix(const Value& self, CallArgs& args, bool start, const char* name) {
+Value str_affix(Interpreter& in, const Value& self, CallArgs& args, bool start, const char* name) {
   auto a = bind_args(name, args, {"prefix"});
   if (!a[0]) runtime_error("{}() takes at least 1 argument (0 given)", name);
   std::vector<Value> options =
@@ -78,38 +106,51 @@ Value str_affix(const Value& self, CallArgs& args, bool start, const char* name)
     if (!o.is_string())
       runtime_error("{} first arg must be str or a tuple of str, not {}", name, o.type_name());
     const std::string& p = o.str();
+    in.charge_bytes(std::min(p.size(), s.size()));
     if (p.size() <= s.size() &&
         (start ? s.compare(0, p.size(), p) == 0 : s.compare(s.size() - p.size(), p.size(), p) == 0))
       return Value::boolean(true);
   }
   return Value::boolean(false);
 }
-Value str_startswith(Interpreter&, const Value& s, CallArgs& a) {
-  return str_affix(s, a, true, "startswith");
+Value str_startswith(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_affix(in, s, a, true, "startswith");
 }
-Value str_endswith(Interpreter&, const Value& s, CallArgs& a) {
-  return str_affix(s, a, false, "endswith");
+Value str_endswith(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_affix(in, s, a, false, "endswith");
 }
 
 Value no_args(const char* name, CallArgs& args) {
   bind_args(name, args, {});
   return Value();
 }
-Value str_upper(Interpreter&, const Value& s, CallArgs& a) {
+Value str_upper(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("upper", a);
-  return Value::string(py::upper(s.str()));
+  in.charge_text(s.str().size());
+  std::string r = py::upper(s.str());
+  in.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&s});
 }
-Value str_lower(Interpreter&, const Value& s, CallArgs& a) {
+Value str_lower(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("lower", a);
-  return Value::string(py::lower(s.str()));
+  in.charge_text(s.str().size());
+  std::string r = py::lower(s.str());
+  in.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&s});
 }
-Value str_title(Interpreter&, const Value& s, CallArgs& a) {
+Value str_title(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("title", a);
-  return Value::string(py::title(s.str()));
+  in.charge_text(s.str().size());
+  std::string r = py::title(s.str());
+  in.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&s});
 }
-Value str_capitalize(Interpreter&, const Value& s, CallArgs& a) {
+Value str_capitalize(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("capitalize", a);
-  return Value::string(py::capitalize(s.str()));
+  in.charge_text(s.str().size());
+  std::string r = py::capitalize(s.str());
+  in.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&s});
 }
 
 Value str_replace(Interpreter& in, const Value& self, CallArgs& args) {
@@ -119,21 +160,29 @@ Value str_replace(Interpreter& in, const Value& self, CallArgs& args) {
   int64_t count = a[2] ? to_int(*a[2], "count") : -1;
   const std::string& s = self.str();
   uint64_t hits = 0;
+  in.charge_bytes(s.size() + old.size());
   if (old.empty()) {
     hits = py::length(s) + 1;
   } else {
-    for (size_t p = s.find(old); p != std::string::npos; p = s.find(old, p + old.size())) ++hits;
+    for (size_t p = py::find(s, old); p != std::string::npos; p = py::find(s, old, p + old.size()))
+      ++hits;
   }
   if (count >= 0) hits = std::min<uint64_t>(hits, static_cast<uint64_t>(count));
-  uint64_t size = s.size() + hits * with.size();
+  in.charge(hits);
+  if (with.size() > 0 && hits > (UINT64_MAX - s.size()) / with.size())
+    limit_error("value too large");
+  uint64_t size = s.size() - hits * old.size() + hits * with.size();
   in.check_value_bytes(size);
   in.charge_bytes(size);
-  return Value::string(py::replace(s, old, with, count));
+  // Conservative: all data when the string or either argument holds data.
+  return derived_string(py::replace(s, old, with, count), {&self, &*a[0], &*a[1]});
 }
 
+// The format string's own bytes keep their taint, each field brings its argument's.
 Value str_format(Interpreter& in, const Value& self, CallArgs& args) {
   const std::string& f = self.str();
-  std::string out;
+  TaintedText out;
+  in.charge_bytes(f.size());
   size_t auto_index = 0;
   for (size_t i = 0; i < f.size(); ++i) {
     char c = f[i];
@@ -142,15 +191,17 @@ Value str_format(Interpreter& in, const Value& self, CallArgs& args) {
         ++i;
       else
         runtime_error("single '}}' encountered in format string");
-      out.push_back('}');
+      out.append_slice(self, i, i + 1);
       continue;
     }
     if (c != '{') {
-      out.push_back(c);
+      size_t run = i;
+      while (i + 1 < f.size() && f[i + 1] != '{' && f[i + 1] != '}') ++i;
+      out.append_slice(self, run, i + 1);
       continue;
     }
     if (i + 1 < f.size() && f[i + 1] == '{') {
-      out.push_back('{');
+      out.append_slice(self, i, i + 1);
       ++i;
       continue;
     }
@@ -177,56 +228,70 @@ Value str_format(Interpreter& in, const Value& self, CallArgs& args) {
         if (k == field) v = &kv;
       if (!v) runtime_error("KeyError: '{}'", field);
     }
-    out += conv == 'r' ? to_repr(*v) : to_str(*v);
+    if (conv == 'r') {
+      std::string r = to_repr(*v);
+      if (deep_tainted(*v))
+        out.append_data(r);
+      else
+        out.append(r);
+    } else {
+      out.append_value(*v);
+    }
     in.check_value_bytes(out.size());
+    in.charge(1);
   }
-  return Value::string(std::move(out));
+  return out.take();
 }
 
-Value str_find_impl(const Value& self, CallArgs& args, bool right, bool count) {
+Value str_find_impl(Interpreter& in, const Value& self, CallArgs& args, bool right, bool count) {
   auto a = bind_args(count ? "count" : right ? "rfind" : "find", args, {"sub"});
   const std::string& sub = need_str(a[0], "find");
   const std::string& s = self.str();
+  in.charge_bytes(s.size() + sub.size());
   if (count) {
     if (sub.empty()) return Value::integer(static_cast<int64_t>(py::length(s) + 1));
     int64_t n = 0;
-    for (size_t p = s.find(sub); p != std::string::npos; p = s.find(sub, p + sub.size())) ++n;
+    for (size_t p = py::find(s, sub); p != std::string::npos; p = py::find(s, sub, p + sub.size()))
+      ++n;
     return Value::integer(n);
   }
-  size_t p = right ? s.rfind(sub) : s.find(sub);
+  size_t p = right ? py::rfind(s, sub) : py::find(s, sub);
   if (p == std::string::npos) return Value::integer(-1);
   return Value::integer(static_cast<int64_t>(py::length(std::string_view(s).substr(0, p))));
 }
-Value str_find(Interpreter&, const Value& s, CallArgs& a) {
-  return str_find_impl(s, a, false, false);
+Value str_find(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_find_impl(in, s, a, false, false);
 }
-Value str_rfind(Interpreter&, const Value& s, CallArgs& a) {
-  return str_find_impl(s, a, true, false);
+Value str_rfind(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_find_impl(in, s, a, true, false);
 }
-Value str_count(Interpreter&, const Value& s, CallArgs& a) {
-  return str_find_impl(s, a, false, true);
+Value str_count(Interpreter& in, const Value& s, CallArgs& a) {
+  return str_find_impl(in, s, a, false, true);
 }
 
 Value str_join(Interpreter& in, const Value& self, CallArgs& args) {
   auto a = bind_args("join", args, {"iterable"});
   if (!a[0]) runtime_error("join() takes exactly one argument");
-  std::string out;
+  TaintedText out;
   bool first = true;
-  for (const auto& v : iterate(*a[0])) {
+  Value items = iterate(*a[0]);
+  for (const auto& v : items.items()) {
     if (!v.is_string())
       runtime_error("sequence item: expected str instance, {} found", v.type_name());
-    if (!first) out += self.str();
-    out += v.str();
+    if (!first) out.append_value(self);
+    out.append_value(v);
     first = false;
     in.check_value_bytes(out.size());
+    in.charge(1);
   }
   in.charge_bytes(out.size());
-  return Value::string(std::move(out));
+  return out.take();
 }
 
 template <bool (*Pred)(char32_t)>
-Value str_is(Interpreter&, const Value& self, CallArgs& args) {
+Value str_is(Interpreter& in, const Value& self, CallArgs& args) {
   bind_args("is", args, {});
+  in.charge_text(self.str().size());
   std::u32string u = py::decode(self.str());
   if (u.empty()) return Value::boolean(false);
   for (char32_t c : u)
@@ -240,8 +305,9 @@ bool alpha_cp(char32_t c) {
 bool alnum_cp(char32_t c) { return digit_cp(c) || alpha_cp(c); }
 bool space_cp(char32_t c) { return py::is_space(c); }
 
-Value str_case_is(const Value& self, bool upper) {
+Value str_case_is(Interpreter& in, const Value& self, bool upper) {
   const std::string& s = self.str();
+  in.charge_text(s.size() * 4);
   bool any_cased = false;
   for (char32_t c : py::decode(s)) {
     if (!py::is_cased(c)) continue;
@@ -252,23 +318,30 @@ Value str_case_is(const Value& self, bool upper) {
   }
   return Value::boolean(any_cased);
 }
-Value str_isupper(Interpreter&, const Value& s, CallArgs& a) {
+Value str_isupper(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("isupper", a);
-  return str_case_is(s, true);
+  return str_case_is(in, s, true);
 }
-Value str_islower(Interpreter&, const Value& s, CallArgs& a) {
+Value str_islower(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("islower", a);
-  return str_case_is(s, false);
+  return str_case_is(in, s, false);
 }
 
 Value str_removeaffix(const Value& self, CallArgs& args, bool prefix) {
   auto a = bind_args(prefix ? "removeprefix" : "removesuffix", args, {"affix"});
   const std::string& p = need_str(a[0], prefix ? "removeprefix" : "removesuffix");
   const std::string& s = self.str();
+  charge_bytes(s.size());
+  TaintedText out;
   if (p.size() <= s.size()) {
-    if (prefix && s.compare(0, p.size(), p) == 0) return Value::string(s.substr(p.size()));
-    if (!prefix && s.compare(s.size() - p.size(), p.size(), p) == 0)
-      return Value::string(s.substr(0, s.size() - p.size()));
+    if (prefix && s.compare(0, p.size(), p) == 0) {
+      out.append_slice(self, p.size(), s.size());
+      return out.take();
+    }
+    if (!prefix && s.compare(s.size() - p.size(), p.size(), p) == 0) {
+      out.append_slice(self, 0, s.size() - p.size());
+      return out.take();
+    }
   }
   return self;
 }
@@ -297,7 +370,7 @@ Value dict_items(Interpreter& in, const Value& self, CallArgs& args) {
 Value dict_keys(Interpreter& in, const Value& self, CallArgs& args) {
   no_args("keys", args);
   in.charge(self.dict_obj().items.size());
-  return Value::list(iterate(self));
+  return iterate(self);
 }
 
 Value dict_values(Interpreter& in, const Value& self, CallArgs& args) {
@@ -310,13 +383,17 @@ Value dict_values(Interpreter& in, const Value& self, CallArgs& args) {
 
 Value dict_copy(Interpreter&, const Value& self, CallArgs& args) {
   no_args("copy", args);
-  return Value::dict(std::make_shared<DictObj>(self.dict_obj()));
+  charge_steps(self.dict_obj().items.size());
+  auto copy = std::make_shared<DictObj>(self.dict_obj());
+  copy->kind = DictKind::kDict;
+  return Value::dict(std::move(copy));
 }
 
 Value list_count(Interpreter&, const Value& self, CallArgs& args) {
   auto a = bind_args("count", args, {"value"});
   if (!a[0]) runtime_error("count() takes exactly one argument");
   int64_t n = 0;
+  charge_steps(self.items().size());
   for (const auto& v : self.items()) n += equals(v, *a[0]);
   return Value::integer(n);
 }
@@ -331,6 +408,7 @@ Value list_index(Interpreter&, const Value& self, CallArgs& args) {
 
 Value list_copy(Interpreter&, const Value& self, CallArgs& args) {
   no_args("copy", args);
+  charge_steps(self.items().size());
   return Value::list(self.items(), self.is_tuple());
 }
 
@@ -386,7 +464,8 @@ std::optional<Value> lookup_in(const Entry (&table)[N], const Value& obj, const 
     if (e.name != name) continue;
     Method fn = e.fn;
     return Value::function(
-        name, [obj, fn](Interpreter& in, CallArgs& args) { return fn(in, obj, args); });
+        name, [obj, fn](Interpreter& in, CallArgs& args) { return fn(in, obj, args); },
+        obj.depth());
   }
   return std::nullopt;
 }

@@ -4,38 +4,64 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "tokenizer/utf8.h"
 
 namespace yak::chat_template::py {
 
+size_t code_point_bytes(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len <= 1) return 1;
+  char32_t cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
+  if (i + len > s.size()) return 1;
+  for (int k = 1; k < len; ++k) {
+    unsigned char cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 1;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  // Reject overlong forms, surrogates and values past U+10FFFF as Python's decoder does.
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000))
+    return 1;
+  return static_cast<size_t>(len);
+}
+
+char32_t code_point_at(std::string_view s, size_t i, size_t n) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (n == 1) return c < 0x80 ? c : 0xdc00 + c;
+  char32_t cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  return cp;
+}
+
 std::u32string decode(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    char32_t cp = len == 1 ? c : len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    // Reject overlong forms, surrogates and values past U+10FFFF as Python's decoder does.
-    if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-               (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp < 0xe000)))
-      ok = false;
-    if (!ok) {
-      out.push_back(0xdc00 + c);
-      ++i;
-      continue;
-    }
-    out.push_back(cp);
-    i += len;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = code_point_bytes(s, i);
+    out.push_back(code_point_at(s, i, n));
+    i += n;
   }
   return out;
+}
+
+size_t find(std::string_view hay, std::string_view needle, size_t from) {
+  if (from > hay.size()) return std::string_view::npos;
+  if (needle.empty()) return from;
+  if (needle.size() == 1) return hay.find(needle[0], from);  // memchr
+  // glibc's memmem is linear in the worst case; std::string::find is not
+  // ('a' * n).find('a' * (n/2) + 'b') would take n*n/2 steps.
+  const void* p = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+  return p ? static_cast<size_t>(static_cast<const char*>(p) - hay.data()) : std::string_view::npos;
+}
+
+size_t rfind(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return std::string_view::npos;
+  std::string rh(hay.rbegin(), hay.rend()), rn(needle.rbegin(), needle.rend());
+  size_t p = py::find(rh, rn, 0);
+  return p == std::string_view::npos ? p : hay.size() - p - needle.size();
 }
 
 void append_utf8(std::string& out, char32_t c) {
@@ -59,7 +85,12 @@ bool is_ascii(std::string_view s) {
   return true;
 }
 
-size_t length(std::string_view s) { return is_ascii(s) ? s.size() : decode(s).size(); }
+size_t length(std::string_view s) {
+  if (is_ascii(s)) return s.size();
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); i += code_point_bytes(s, i)) ++n;
+  return n;
+}
 
 bool is_space(char32_t c) {
   return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
@@ -127,7 +158,11 @@ template <typename F>
 std::string map_codepoints(std::string_view s, F f) {
   std::string out;
   out.reserve(s.size());
-  for (char32_t c : decode(s)) f(out, c);
+  for (size_t i = 0; i < s.size();) {  // in place: a decoded copy would be 4x the text
+    size_t n = code_point_bytes(s, i);
+    f(out, code_point_at(s, i, n));
+    i += n;
+  }
   return out;
 }
 
@@ -182,48 +217,60 @@ std::string capitalize(std::string_view s) {
   });
 }
 
-std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
-                  bool right) {
-  std::u32string u = decode(s);
+std::pair<size_t, size_t> strip_range(std::string_view s, const std::optional<std::string>& chars,
+                                      bool left, bool right) {
   std::u32string set = chars ? decode(*chars) : std::u32string();
   auto strippable = [&](char32_t c) {
     return chars ? set.find(c) != std::u32string::npos : is_space(c);
   };
-  size_t b = 0, e = u.size();
-  if (left)
-    while (b < e && strippable(u[b])) ++b;
-  if (right)
-    while (e > b && strippable(u[e - 1])) --e;
-  return encode(std::u32string_view(u).substr(b, e - b));
+  // One forward pass: the first kept code point starts the result, the last one ends it.
+  size_t first = s.size(), last_end = 0;
+  bool any = false;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = code_point_bytes(s, i);
+    if (!strippable(code_point_at(s, i, n))) {
+      if (!any) first = i;
+      any = true;
+      last_end = i + n;
+    }
+    i += n;
+  }
+  size_t b = left ? first : 0;
+  size_t e = right ? (any ? last_end : b) : s.size();
+  if (e < b) e = b;
+  return {b, e};
+}
+
+std::string strip(std::string_view s, const std::optional<std::string>& chars, bool left,
+                  bool right) {
+  auto [b, e] = strip_range(s, chars, left, right);
+  return std::string(s.substr(b, e - b));
 }
 
 std::vector<std::string> split(std::string_view s, const std::optional<std::string>& sep,
-                               int64_t maxsplit, bool from_right) {
+                               int64_t maxsplit, bool from_right, size_t max_pieces) {
+  // Pieces past max_pieces are not wanted: treat it as a maxsplit.
+  if (max_pieces < SIZE_MAX && (maxsplit < 0 || static_cast<uint64_t>(maxsplit) > max_pieces))
+    maxsplit = static_cast<int64_t>(max_pieces);
   std::vector<std::string> out;
   if (sep) {
     if (sep->empty()) return {};  // the caller reports "empty separator"
-    if (!from_right) {
-      size_t pos = 0;
-      while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
-        size_t hit = s.find(*sep, pos);
-        if (hit == std::string_view::npos) break;
-        out.emplace_back(s.substr(pos, hit - pos));
-        pos = hit + sep->size();
-      }
-      out.emplace_back(s.substr(pos));
-    } else {
-      size_t end = s.size();
-      std::vector<std::string> rev;
-      while (maxsplit < 0 || static_cast<int64_t>(rev.size()) < maxsplit) {
-        if (end < sep->size()) break;
-        size_t hit = s.rfind(*sep, end - sep->size());
-        if (hit == std::string_view::npos) break;
-        rev.emplace_back(s.substr(hit + sep->size(), end - hit - sep->size()));
-        end = hit;
-      }
-      rev.emplace_back(s.substr(0, end));
-      out.assign(rev.rbegin(), rev.rend());
+    if (from_right) {
+      // Matching from the right is matching the reversed separator in the reversed text.
+      std::string rs(s.rbegin(), s.rend()), rsep(sep->rbegin(), sep->rend());
+      std::vector<std::string> rev = split(rs, rsep, maxsplit, false, max_pieces);
+      for (auto it = rev.rbegin(); it != rev.rend(); ++it)
+        out.emplace_back(it->rbegin(), it->rend());
+      return out;
     }
+    size_t pos = 0;
+    while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
+      size_t hit = py::find(s, *sep, pos);
+      if (hit == std::string_view::npos) break;
+      out.emplace_back(s.substr(pos, hit - pos));
+      pos = hit + sep->size();
+    }
+    out.emplace_back(s.substr(pos));
     return out;
   }
   std::u32string u = decode(s);
@@ -265,25 +312,30 @@ std::vector<std::string> split(std::string_view s, const std::optional<std::stri
   return out;
 }
 
-std::vector<std::string> splitlines(std::string_view s, bool keepends) {
-  std::u32string u = decode(s);
-  std::vector<std::string> out;
+bool each_line(std::string_view s, bool keepends, const std::function<bool(std::string_view)>& fn) {
   size_t start = 0, i = 0;
-  while (i < u.size()) {
-    char32_t c = u[i];
+  while (i < s.size()) {
+    size_t n = code_point_bytes(s, i);
+    char32_t c = code_point_at(s, i, n);
     bool brk = c == '\n' || c == '\r' || c == 0x0b || c == 0x0c || c == 0x1c || c == 0x1d ||
                c == 0x1e || c == 0x85 || c == 0x2028 || c == 0x2029;
-    if (!brk) {
-      ++i;
-      continue;
-    }
     size_t end = i;
-    ++i;
-    if (c == '\r' && i < u.size() && u[i] == '\n') ++i;
-    out.push_back(encode(std::u32string_view(u).substr(start, (keepends ? i : end) - start)));
+    i += n;
+    if (!brk) continue;
+    if (c == '\r' && i < s.size() && s[i] == '\n') ++i;
+    if (!fn(s.substr(start, (keepends ? i : end) - start))) return false;
     start = i;
   }
-  if (start < u.size()) out.push_back(encode(std::u32string_view(u).substr(start)));
+  if (start < s.size()) return fn(s.substr(start));
+  return true;
+}
+
+std::vector<std::string> splitlines(std::string_view s, bool keepends, size_t max_pieces) {
+  std::vector<std::string> out;
+  each_line(s, keepends, [&](std::string_view line) {
+    out.emplace_back(line);
+    return out.size() <= max_pieces;
+  });
   return out;
 }
 
@@ -305,7 +357,7 @@ std::string replace(std::string_view s, std::string_view old, std::string_view w
   size_t pos = 0;
   int64_t done = 0;
   while (count < 0 || done < count) {
-    size_t hit = s.find(old, pos);
+    size_t hit = py::find(s, old, pos);
     if (hit == std::string_view::npos) break;
     out.append(s.substr(pos, hit - pos));
     out.append(with);

@@ -2,10 +2,12 @@
 // transformers gives chat templates.
 #include <ctime>
 
+#include "tokenizer/chat_template/budget.h"
 #include "tokenizer/chat_template/builtins.h"
 #include "tokenizer/chat_template/errors.h"
 #include "tokenizer/chat_template/interpreter.h"
 #include "tokenizer/chat_template/pystr.h"
+#include "tokenizer/chat_template/taint.h"
 
 namespace yak::chat_template {
 
@@ -101,11 +103,13 @@ bool t_divisibleby(Interpreter&, const Value& v, CallArgs& a) {
 bool t_lower(Interpreter&, const Value& v, CallArgs& a) {
   no_args("lower", a);
   std::string s = to_str(v);
+  charge_bytes(s.size());
   return py::lower(s) == s;
 }
 bool t_upper(Interpreter&, const Value& v, CallArgs& a) {
   no_args("upper", a);
   std::string s = to_str(v);
+  charge_bytes(s.size());
   return py::upper(s) == s;
 }
 
@@ -178,8 +182,9 @@ Value g_range(Interpreter& in, CallArgs& args) {
   if (count < 0) count = 0;
   if (count > 100000)
     runtime_error("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
-  in.charge(static_cast<uint64_t>(count));
+  in.charge(static_cast<uint64_t>(count) + 1);
   std::vector<Value> items;
+  items.reserve(static_cast<size_t>(count));
   for (int64_t i = 0; i < static_cast<int64_t>(count); ++i)
     items.push_back(Value::integer(start + i * step));
   return Value::list(std::move(items));
@@ -191,8 +196,10 @@ void fill_dict(DictObj& d, CallArgs& args, const char* what) {
   if (!args.positional.empty()) {
     const Value& src = args.positional[0];
     if (src.is_dict()) {
+      charge_steps(src.dict_obj().items.size());
       for (const auto& [k, v] : src.dict_obj().items) d.set(k, v);
     } else if (src.is_list()) {
+      charge_steps(src.items().size());
       for (const auto& pair : src.items()) {
         if (!pair.is_list() || pair.items().size() != 2 || !is_hashable(pair.items()[0]))
           runtime_error("{}: sequence elements must be (key, value) pairs", what);
@@ -236,10 +243,11 @@ Value g_strftime_now(Interpreter& in, CallArgs& args) {
   const std::string& f = a[0]->str();
   if (f.empty()) return Value::string("");
   in.check_value_bytes(f.size() * 16);
+  in.charge_bytes(f.size() * 16);
   std::string buf(f.size() * 16 + 64, '\0');
   size_t n = std::strftime(buf.data(), buf.size(), f.c_str(), &tm);
   buf.resize(n);
-  return Value::string(std::move(buf));
+  return derived_string(std::move(buf), {&*a[0]});
 }
 
 }  // namespace
