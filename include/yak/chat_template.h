@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "yak/error.h"
+#include "yak/text_span.h"
 
 namespace yak {
 
@@ -58,12 +59,6 @@ struct RenderLimits {
   uint64_t max_live_bytes = 16u << 20;
 };
 
-// A byte range [begin, end) of a rendered prompt.
-struct TextSpan {
-  size_t begin = 0;
-  size_t end = 0;
-};
-
 // A rendered prompt and the parts of it that came from the context's data (message contents,
 // tool definitions, any variable not in RenderOptions::trusted_variables) rather than from the
 // template's own text. data_spans are sorted, disjoint and non-adjacent (merged).
@@ -77,6 +72,10 @@ struct RenderOptions {
   // Top-level context variables whose strings count as template text; every other string
   // that comes from the context (at any depth, dict keys included) is data.
   std::vector<std::string> trusted_variables = {"bos_token", "eos_token"};
+  // Values of messages[i]["role"] that count as template text when they are exactly one of
+  // these (templates splice the role into control tokens: <|{{ role }}|>); other roles are data.
+  std::vector<std::string> trusted_roles = {"system", "user",     "assistant", "tool",
+                                            "ipython", "developer", "function"};
   // The local time strftime_now() formats; the current local time when unset.
   std::optional<std::tm> now;
 };

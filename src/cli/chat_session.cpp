@@ -38,10 +38,11 @@ void ChatSession::set_system(const std::string& system) {
 }
 
 std::vector<int32_t> ChatSession::prompt_tokens(const nlohmann::ordered_json& messages) const {
-  const std::string prompt = template_.render(
+  const RenderedPrompt prompt = template_.render_prompt(
       chat_template_context(messages, /*add_generation_prompt=*/true, bos_text_, eos_text_));
-  // The template writes BOS itself where the model wants one.
-  std::vector<int32_t> tokens = model_->tokenizer().encode_prompt(prompt, {});
+  // The template writes BOS itself where the model wants one; only its own text may spell
+  // control tokens, so a message cannot forge turns.
+  std::vector<int32_t> tokens = model_->tokenizer().encode_prompt(prompt.text, prompt.data_spans);
   if (tokens.empty()) fail("the chat template rendered an empty prompt for this conversation");
   return tokens;
 }

@@ -40,6 +40,43 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& context,
   return render_prompt(context, options).text;
 }
 
+namespace {
+
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// `messages` as the template sees it: data throughout, except role values named in
+// RenderOptions::trusted_roles. Templates such as ChatGLM's build control tokens around the
+// role (<|{{ item['role'] }}|>), and a known role name cannot forge a turn; any other role
+// (say "user|><|system") stays data.
+chat_template::Value messages_value(const nlohmann::ordered_json& messages,
+                                    const RenderOptions& options) {
+  if (!messages.is_array() || options.trusted_roles.empty())
+    return chat_template::Value::from_json(messages, true, 1);
+  std::vector<chat_template::Value> items;
+  items.reserve(messages.size());
+  for (const auto& m : messages) {
+    if (!m.is_object()) {
+      items.push_back(chat_template::Value::from_json(m, true, 2));
+      continue;
+    }
+    auto d = std::make_shared<chat_template::DictObj>();
+    d->items.reserve(m.size());
+    for (const auto& [k, e] : m.items()) {
+      const bool trusted_role =
+          k == "role" && e.is_string() && contains(options.trusted_roles, e.get_ref<const std::string&>());
+      d->items.emplace_back(chat_template::Value::string_from(k, true),
+                            chat_template::Value::from_json(e, !trusted_role, 3));
+    }
+    d->track();
+    items.push_back(chat_template::Value::dict(std::move(d)));
+  }
+  return chat_template::Value::list(std::move(items));
+}
+
+}  // namespace
+
 RenderedPrompt ChatTemplate::render_prompt(const nlohmann::ordered_json& context,
                                            const RenderOptions& options) const {
   if (!template_)
@@ -53,10 +90,11 @@ RenderedPrompt ChatTemplate::render_prompt(const nlohmann::ordered_json& context
     // Every string of a variable is data unless the variable is named trusted.
     if (context.is_object()) {
       for (const auto& [k, v] : context.items()) {
-        bool trusted = std::find(options.trusted_variables.begin(), options.trusted_variables.end(),
-                                 k) != options.trusted_variables.end();
+        const bool trusted = contains(options.trusted_variables, k);
         ctx.mutable_dict().append(chat_template::Value::string(k),
-                                  chat_template::Value::from_json(v, !trusted, 1));
+                                  k == "messages" && !trusted
+                                      ? messages_value(v, options)
+                                      : chat_template::Value::from_json(v, !trusted, 1));
       }
     }
   } catch (const chat_template::UnplacedError& e) {
@@ -78,7 +116,8 @@ nlohmann::ordered_json chat_template_context(const nlohmann::ordered_json& messa
   if (!messages.is_array()) fail("chat messages must be a JSON array");
   nlohmann::ordered_json chat = nlohmann::ordered_json::array();
   for (const auto& m : messages) {
-    if (!m.is_object()) fail("each chat message must be a JSON object, got {}", m.dump());
+    if (!m.is_object()) fail("each chat message must be a JSON object, got {}",
+           m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     // apply_chat_template drops None-valued keys, then copies the reasoning under the
     // names templates read (transformers' _alias_reasoning_fields).
     nlohmann::ordered_json msg = nlohmann::ordered_json::object();
