@@ -176,8 +176,12 @@ class Parser {
         if (b > 1) r_.fail_at(pos, "invalid BOOL value {} (must be 0 or 1)", b);
         return Value::boolean(b == 1);
       }
-      case ValueType::STRING:
-        return Value::string(r_.read_string("string value", limits_.max_string_bytes));
+      case ValueType::STRING: {
+        const uint64_t pos = r_.pos();
+        std::string text = r_.read_string("string value", limits_.max_string_bytes);
+        charge_metadata(text.size(), pos);
+        return Value::string(std::move(text));
+      }
       case ValueType::ARRAY:
         return read_array(depth + 1);
     }
@@ -202,10 +206,19 @@ class Parser {
       r_.fail_at(count_pos, "truncated file: array of {} {} items cannot fit in the {} bytes left",
                  count, value_type_name(element_type), r_.remaining());
     total_array_items_ += count;
+    charge_metadata(count * sizeof(Value), count_pos);  // count <= max_array_items: no overflow
     std::vector<Value> items;
     items.reserve(count);
     for (uint64_t i = 0; i < count; ++i) items.push_back(read_value(element_type, depth));
     return Value::array(element_type, std::move(items));
+  }
+
+  // Counts memory the parsed metadata takes, failing before it is allocated.
+  void charge_metadata(uint64_t bytes, uint64_t pos) {
+    if (bytes > limits_.max_metadata_bytes - metadata_bytes_)
+      r_.fail_at(pos, "parsed metadata would take more than the limit of {} bytes of memory",
+                 limits_.max_metadata_bytes);
+    metadata_bytes_ += bytes;
   }
 
   void read_alignment() {
@@ -325,6 +338,7 @@ class Parser {
   uint64_t tensor_count_ = 0;
   uint64_t kv_count_ = 0;
   uint64_t total_array_items_ = 0;
+  uint64_t metadata_bytes_ = 0;  // see Limits::max_metadata_bytes
   uint64_t alignment_pos_ = 0;
   std::vector<uint64_t> offset_pos_;  // where each tensor's offset field is, for errors
 };

@@ -33,6 +33,10 @@ struct Limits {
   uint64_t max_string_bytes = 64u << 20;      // one string (chat templates can be long)
   uint64_t max_array_items = 1u << 24;        // one array (vocabularies are ~150k-260k)
   uint64_t max_total_array_items = 1u << 26;  // all arrays together
+  // Memory the parsed metadata may take (each array item's Value plus string bytes): an
+  // array of one-byte items costs ~50x its bytes in the file, so the file size alone would
+  // let a 100 MB file take 5 GB. Real files need ~20-80 MB (vocabularies and merges).
+  uint64_t max_metadata_bytes = 512u << 20;
   int max_array_depth = 4;                    // arrays of arrays
   uint64_t max_name_bytes = 1024;             // tensor names and metadata keys
 };

@@ -184,6 +184,22 @@ TEST(GgufValidation, TotalArrayItemsOverTheLimit) {
   expect_parse_error(b.data, second_count, "over the limit of 10 array items", limits);
 }
 
+TEST(GgufValidation, MetadataMemoryOverTheLimit) {
+  // 200 one-byte items are 200 bytes in the file but ~50x that once parsed.
+  Bytes b = one_kv("arr", ValueType::ARRAY);
+  b.u32(static_cast<uint32_t>(ValueType::U8)).u64(200).zeros(200);
+  Limits limits;
+  limits.max_metadata_bytes = 4u << 10;
+  expect_parse_error(b.data, first_value_offset("arr") + 4,
+                     "parsed metadata would take more than the limit of 4096 bytes", limits);
+  // Strings count with their bytes.
+  Bytes s = one_kv("name", ValueType::STRING);
+  s.str(std::string(5000, 'x'));
+  expect_parse_error(s.data, first_value_offset("name"), "more than the limit", limits);
+  limits.max_metadata_bytes = 1u << 20;
+  EXPECT_EQ(parse_bytes(b.data, limits).require("arr").as_array().items.size(), 200u);
+}
+
 TEST(GgufValidation, ArraysNestedTooDeep) {
   Bytes b = one_kv("deep", ValueType::ARRAY);
   // Levels 1..4 are arrays of arrays with one item; level 5 breaks the limit.
