@@ -76,7 +76,9 @@ class Tokenizer {
   // (user-defined tokens are still recognised). The spans must be sorted, disjoint and within
   // the text, else yak::Error. When no plain span holds control-token text, the ids equal
   // encode(text, add_special, /*parse_special=*/true), so ordinary prompts tokenize exactly
-  // as Hugging Face tokenizes the rendered template.
+  // as Hugging Face tokenizes the rendered template. One more difference: where the
+  // vocabulary's unknown token is a control token (SmolLM2's <|endoftext|>), characters the
+  // vocabulary lacks are dropped rather than turned into it (llama.cpp drops them too).
   std::vector<int32_t> encode_prompt(std::string_view text, std::span<const TextSpan> plain_spans,
                                      bool add_special = false) const;
 

@@ -40,11 +40,22 @@ std::vector<int32_t> Tokenizer::encode_prompt(std::string_view text,
   }
   std::vector<Fragment> fragments;
   impl_->specials.split(text, /*parse_special=*/true, fragments, plain_spans);
-  return impl_->encode_fragments(fragments, add_special);
+  // Some vocabularies name a control token as their unknown token (SmolLM2: <|endoftext|>,
+  // which lacks the bytes 0x04 and 0x06), so an unknown character would smuggle that control
+  // token in. In a prompt such characters are dropped instead, as llama.cpp drops them.
+  const tokenizer::Vocab& vocab = impl_->vocab;
+  const bool drop_unknown = vocab.unk && vocab.type[*vocab.unk] == TokenType::kControl;
+  return impl_->encode_fragments(fragments, add_special, drop_unknown);
+}
+
+void Tokenizer::Impl::drop_unknown_ids(std::vector<int32_t>& ids, size_t first) const {
+  // Ids of raw text are the unknown token only where a character had no token.
+  ids.erase(std::remove(ids.begin() + static_cast<ptrdiff_t>(first), ids.end(), *vocab.unk),
+            ids.end());
 }
 
 std::vector<int32_t> Tokenizer::Impl::encode_fragments(std::span<const Fragment> fragments,
-                                                       bool add_special) const {
+                                                       bool add_special, bool drop_unknown) const {
   std::vector<int32_t> out;
   size_t bytes = 0;
   for (const Fragment& f : fragments) bytes += f.text.size();
@@ -69,7 +80,9 @@ std::vector<int32_t> Tokenizer::Impl::encode_fragments(std::span<const Fragment>
       }
       pieces.clear();
       pre_tokenizer->split(raw, pieces, scratch);
+      const size_t first = out.size();
       for (std::string_view piece : pieces) tokenizer::bpe_encode_piece(vocab, piece, ws, out);
+      if (drop_unknown) drop_unknown_ids(out, first);
     }
   } else {
     tokenizer::SpmWorkspace ws;
@@ -79,7 +92,9 @@ std::vector<int32_t> Tokenizer::Impl::encode_fragments(std::span<const Fragment>
       if (f.token >= 0) {
         out.push_back(f.token);
       } else {
+        const size_t first = out.size();
         tokenizer::spm_encode_fragment(vocab, f.text, vocab.add_space_prefix, ws, out);
+        if (drop_unknown) drop_unknown_ids(out, first);
       }
     }
   }

@@ -53,8 +53,9 @@ const Fixture& fixture() {
 }
 
 [[noreturn]] void violation(const char* what, std::string_view text) {
-  std::fprintf(stderr, "chat_injection_fuzz: %s\nrendered prompt:\n%.*s\n", what,
-               static_cast<int>(text.size()), text.data());
+  std::fprintf(stderr, "chat_injection_fuzz: %s\nrendered prompt:\n", what);
+  std::fwrite(text.data(), 1, text.size(), stderr);  // all of it, NUL bytes included
+  std::fputc('\n', stderr);
   std::abort();
 }
 
@@ -112,7 +113,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (joined != prompt.text) {
     const bool ascii = std::all_of(prompt.text.begin(), prompt.text.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (ascii) violation("the pieces of an ASCII prompt do not spell it", prompt.text);
+    if (ascii) {
+      const size_t at = static_cast<size_t>(
+          std::mismatch(joined.begin(), joined.end(), prompt.text.begin(), prompt.text.end())
+              .first -
+          joined.begin());
+      std::fprintf(stderr, "first difference at byte %zu of %zu (pieces give %zu bytes)\n", at,
+                   prompt.text.size(), joined.size());
+      violation("the pieces of an ASCII prompt do not spell it", prompt.text);
+    }
     return 0;
   }
   for (size_t i = 0; i < ids.size(); ++i) {

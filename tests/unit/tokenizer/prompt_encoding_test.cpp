@@ -99,6 +99,21 @@ TEST_F(PromptEncoding, SentencePieceEndOfSentenceInContentIsText) {
   EXPECT_EQ(ids.front(), id(*llama_spm_, "<s>"));
 }
 
+TEST_F(PromptEncoding, UnknownBytesNeverBecomeAControlUnknownToken) {
+  // SmolLM2's vocabulary lacks the byte 0x06, and its unknown token is <|endoftext|>.
+  ASSERT_TRUE(smollm2_->unk().has_value());
+  const int32_t unk = *smollm2_->unk();
+  ASSERT_EQ(smollm2_->token_type(unk), TokenType::kControl);
+  const std::string text = "a\x06" "b";
+  EXPECT_EQ(count(smollm2_->encode(text, false, true), unk), 1u);  // as Hugging Face does
+  const TextSpan spans[] = {{0, text.size()}};
+  const std::vector<int32_t> ids = smollm2_->encode_prompt(text, spans);
+  EXPECT_EQ(count(ids, unk), 0u);
+  EXPECT_EQ(smollm2_->decode(ids), "ab");
+  // The template's own <|endoftext|> is still that token.
+  EXPECT_EQ(count(smollm2_->encode_prompt("<|endoftext|>a\x06", {}), unk), 1u);
+}
+
 TEST_F(PromptEncoding, BadSpansAreRejected) {
   const std::string text = "abcdef";
   const TextSpan past_end[] = {{2, 7}};
