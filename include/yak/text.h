@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,9 @@ namespace yak {
 // Length of the valid UTF-8 sequence starting at text[pos] (1 to 4), or 0 when the bytes
 // there are not one valid, complete sequence (overlong forms and surrogates are invalid).
 size_t utf8_sequence_length(std::string_view text, size_t pos);
+
+// The code point of the valid sequence of `length` bytes at text[pos] (see above).
+uint32_t utf8_decode_at(std::string_view text, size_t pos, size_t length);
 
 // `text` with everything that is not a plainly printable character escaped:
 //   backslash -> \\, newline/tab/return -> \n \t \r, `quote` (when not 0) -> \<quote>,

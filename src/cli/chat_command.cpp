@@ -12,12 +12,12 @@
 #include "cli/default_model.h"
 #include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
-#include "cli/text_file.h"
 #include "yak/error.h"
 #include "yak/chat_template.h"
 #include "yak/engine.h"
 #include "yak/generate.h"
 #include "yak/text.h"
+#include "yak/text_file.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {

@@ -11,9 +11,9 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
-#include "cli/text_file.h"
 #include "yak/error.h"
 #include "yak/text.h"
+#include "yak/text_file.h"
 #include "yak/tokenizer.h"
 
 namespace yak::cli {

@@ -10,7 +10,16 @@
 namespace yak {
 namespace {
 
-uint32_t decode(std::string_view text, size_t pos, size_t length) {
+// Characters that draw nothing yet change how the text around them reads or is laid out.
+bool is_invisible_control(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
+         (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
+}  // namespace
+
+uint32_t utf8_decode_at(std::string_view text, size_t pos, size_t length) {
   const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(text[i])); };
   switch (length) {
     case 1:
@@ -24,15 +33,6 @@ uint32_t decode(std::string_view text, size_t pos, size_t length) {
              ((byte(pos + 2) & 0x3F) << 6) | (byte(pos + 3) & 0x3F);
   }
 }
-
-// Characters that draw nothing yet change how the text around them reads or is laid out.
-bool is_invisible_control(uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
-         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
-         (cp >= 0xE0000 && cp <= 0xE007F);
-}
-
-}  // namespace
 
 size_t utf8_sequence_length(std::string_view text, size_t pos) {
   if (pos >= text.size()) return 0;
@@ -52,7 +52,7 @@ size_t utf8_sequence_length(std::string_view text, size_t pos) {
   if (length > text.size() - pos) return 0;
   for (size_t i = 1; i < length; ++i)
     if ((static_cast<uint8_t>(text[pos + i]) & 0xC0) != 0x80) return 0;
-  const uint32_t cp = decode(text, pos, length);
+  const uint32_t cp = utf8_decode_at(text, pos, length);
   if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return length;
 }
@@ -91,7 +91,7 @@ std::string escape_for_terminal(std::string_view full, char quote, size_t max_by
       ++i;
       continue;
     }
-    const uint32_t cp = decode(text, i, length);
+    const uint32_t cp = utf8_decode_at(text, i, length);
     if (is_invisible_control(cp)) {
       out += cp > 0xFFFF ? fmt::format("\\U{:08x}", cp) : fmt::format("\\u{:04x}", cp);
     } else {

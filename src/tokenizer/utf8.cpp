@@ -2,45 +2,6 @@
 
 namespace yak::tokenizer {
 
-size_t utf8_valid_length(std::string_view text, size_t pos) {
-  const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
-  const uint8_t lead = byte(pos);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  uint32_t min_cp = 0;
-  if (lead >= 0xC2 && lead < 0xE0) {
-    length = 2, min_cp = 0x80;
-  } else if (lead >= 0xE0 && lead < 0xF0) {
-    length = 3, min_cp = 0x800;
-  } else if (lead >= 0xF0 && lead < 0xF5) {
-    length = 4, min_cp = 0x10000;
-  } else {
-    return 0;
-  }
-  if (pos + length > text.size()) return 0;
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
-  }
-  const uint32_t cp = utf8_decode_at(text, pos, length);
-  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return length;
-}
-
-uint32_t utf8_decode_at(std::string_view text, size_t pos, size_t length) {
-  const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(text[i])); };
-  switch (length) {
-    case 1:
-      return byte(pos);
-    case 2:
-      return ((byte(pos) & 0x1F) << 6) | (byte(pos + 1) & 0x3F);
-    case 3:
-      return ((byte(pos) & 0x0F) << 12) | ((byte(pos + 1) & 0x3F) << 6) | (byte(pos + 2) & 0x3F);
-    default:
-      return ((byte(pos) & 0x07) << 18) | ((byte(pos + 1) & 0x3F) << 12) |
-             ((byte(pos + 2) & 0x3F) << 6) | (byte(pos + 3) & 0x3F);
-  }
-}
-
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));

@@ -7,11 +7,15 @@
 #include <string>
 #include <string_view>
 
+#include "yak/text.h"
+
 namespace yak::tokenizer {
 
 // Length of the valid UTF-8 sequence starting at text[pos], or 0 when the bytes
 // there are not a valid, complete sequence (overlong forms and surrogates are invalid).
-size_t utf8_valid_length(std::string_view text, size_t pos);
+inline size_t utf8_valid_length(std::string_view text, size_t pos) {
+  return yak::utf8_sequence_length(text, pos);
+}
 
 // Length of the sequence a lead byte announces (1 for ASCII and for invalid lead
 // bytes, so that callers always advance).
@@ -26,7 +30,7 @@ inline size_t utf8_lead_length(uint8_t lead) {
 void append_utf8(std::string& out, uint32_t codepoint);
 
 // Decodes the sequence at text[pos] (which must be valid, see utf8_valid_length).
-uint32_t utf8_decode_at(std::string_view text, size_t pos, size_t length);
+using yak::utf8_decode_at;
 
 // Splits `pending` into what can be emitted now and what must wait for more bytes:
 // returns the number of leading bytes that form complete characters or definitely

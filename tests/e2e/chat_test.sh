@@ -57,7 +57,7 @@ expect_error "template file empty" "chat template file .*empty.jinja is empty" t
 expect_error "template is a directory" "is a directory, not a regular file" timeout 20 "$YAK" chat -m "$MODEL" --template "$TMP"
 mkfifo "$TMP/fifo.jinja"
 expect_error "template is a FIFO" "is a FIFO, not a regular file" timeout 20 "$YAK" chat -m "$MODEL" --template "$TMP/fifo.jinja"
-expect_error "template missing" "cannot open chat template file" timeout 20 "$YAK" chat -m "$MODEL" --template "$TMP/none.jinja"
+expect_error "template missing" "chat template file .*none.jinja: cannot open" timeout 20 "$YAK" chat -m "$MODEL" --template "$TMP/none.jinja"
 
 # --seed -1 draws a seed and prints it; other negative seeds are refused.
 seed_of() { "$YAK" run -m "$MODEL" -p "Once upon a time" -n 4 -t 2 --seed "$1" 2>&1 >/dev/null | sed -n 's/.*| seed \([0-9]*\) |.*/\1/p'; }

@@ -1,4 +1,4 @@
-#include "cli/text_file.h"
+#include "yak/text_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,19 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/mapped_file.h"
 #include "yak/error.h"
 
-namespace yak::cli {
+namespace yak {
 namespace {
-
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
 
 // Closes the descriptor on every path out.
 struct Fd {
@@ -32,13 +24,16 @@ struct Fd {
 }  // namespace
 
 std::string read_text_file(const std::string& path, std::string_view what, uint64_t max_bytes) {
-  // O_NONBLOCK: opening a FIFO that nobody writes must not wait; the fstat below then refuses
-  // it. Checking the descriptor, not the name, leaves no window for a swap in between.
+  // stat first: a device is never opened, and a directory or FIFO is named as one.
+  if (const std::string problem = regular_file_problem(path); !problem.empty())
+    fail("{} {}", what, problem);
+  // O_NONBLOCK: a FIFO swapped in after the stat must not make the open wait; the fstat of
+  // the descriptor then refuses it, leaving no window for a swap.
   Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
-  if (file.fd < 0) fail("cannot open {} {}: {}", what, path, std::strerror(errno));
+  if (file.fd < 0) fail("{} {}: cannot open: {}", what, path, std::strerror(errno));
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) fail("cannot stat {} {}: {}", what, path, std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) fail("{} {} is {}, not a regular file", what, path, kind_of(st.st_mode));
+  if (::fstat(file.fd, &st) != 0) fail("{} {}: cannot stat: {}", what, path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) fail("{} {} is not a regular file", what, path);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size > max_bytes)
     fail("{} {} has {} bytes; at most {} are accepted", what, path, size, max_bytes);
@@ -48,7 +43,7 @@ std::string read_text_file(const std::string& path, std::string_view what, uint6
   while (done < text.size()) {
     const ssize_t n = ::read(file.fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot read {} {}: {}", what, path, std::strerror(errno));
+    if (n < 0) fail("{} {}: cannot read: {}", what, path, std::strerror(errno));
     if (n == 0) break;  // shrank while being read: keep what there was
     done += static_cast<size_t>(n);
   }
@@ -57,4 +52,4 @@ std::string read_text_file(const std::string& path, std::string_view what, uint6
   return text;
 }
 
-}  // namespace yak::cli
+}  // namespace yak
