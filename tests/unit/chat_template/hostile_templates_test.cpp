@@ -20,6 +20,22 @@
 
 namespace {
 
+// Bounds of a refused render. Under AddressSanitizer every allocation carries redzones and
+// freed memory waits in a quarantine, and code runs a few times slower, so the bounds
+// widen there; they still catch what they are for (727 MB, or a render that never ends).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define YAK_TEST_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(YAK_TEST_UNDER_ASAN)
+constexpr double kMaxSeconds = 8.0;
+constexpr long kMaxRssGrowthKb = 256 << 10;
+#else
+constexpr double kMaxSeconds = 2.0;
+constexpr long kMaxRssGrowthKb = 64 << 10;
+#endif
+
 using nlohmann::ordered_json;
 using Kind = yak::ChatTemplateError::Kind;
 
@@ -114,7 +130,7 @@ Outcome run_isolated(const std::string& source,
 }
 
 // The render must fail with `kind`, a detail containing `needle`, in under 2 s and
-// 64 MiB of peak RSS growth (the default live budget is 16 MiB).
+// 64 MiB of peak RSS growth (the default live budget is 16 MiB; wider under ASan).
 void expect_refused(const std::string& source, Kind kind, const std::string& needle,
                     const ordered_json& context = ordered_json::object(),
                     const yak::RenderOptions& options = {}) {
@@ -126,8 +142,8 @@ void expect_refused(const std::string& source, Kind kind, const std::string& nee
   ASSERT_TRUE(o.threw) << "rendered: " << o.output;
   EXPECT_EQ(o.kind, kind) << o.detail;
   EXPECT_NE(o.detail.find(needle), std::string::npos) << o.detail;
-  EXPECT_LT(o.seconds, 2.0);
-  EXPECT_LT(o.rss_growth_kb, 64 << 10);
+  EXPECT_LT(o.seconds, kMaxSeconds);
+  EXPECT_LT(o.rss_growth_kb, kMaxRssGrowthKb);
 }
 
 yak::RenderOptions many_steps() {
@@ -339,7 +355,7 @@ TEST(ChatTemplateHostile, OrdinaryRendersStillSucceed) {
       ctx);
   ASSERT_TRUE(o.finished);
   EXPECT_FALSE(o.threw) << o.detail;
-  EXPECT_LT(o.seconds, 2.0);
+  EXPECT_LT(o.seconds, kMaxSeconds);
 }
 
 }  // namespace
