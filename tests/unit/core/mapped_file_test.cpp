@@ -121,9 +121,11 @@ TEST(MappedFile, FaultsOutsideWatchedMappingsAreNotAbsorbed) {
         ::_exit(b[2 * 4096]);
       },
       // Killed by SIGBUS, or, under a sanitizer, its SIGBUS report (the guard
-      // chains to the handler installed before it); exit 0 would mean absorbed.
+      // chains to the handler installed before it), which exits or, with
+      // abort_on_error, aborts; exit 0 would mean absorbed.
       [](int status) {
-        return (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS) ||
+        return (WIFSIGNALED(status) &&
+                (WTERMSIG(status) == SIGBUS || WTERMSIG(status) == SIGABRT)) ||
                (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3);
       },
       "");
