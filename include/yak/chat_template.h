@@ -56,7 +56,7 @@ struct RenderLimits {
   int max_recursion_depth = 64;          // nested macro calls
   // Heap held by the values a render has made (strings, lists, dicts, taint spans) at any
   // one moment; with max_value_bytes this bounds a render's peak memory.
-  uint64_t max_live_bytes = 16u << 20;
+  uint64_t max_live_bytes = 8u << 20;
 };
 
 // A rendered prompt and the parts of it that came from the context's data (message contents,
