@@ -21,8 +21,9 @@
 namespace {
 
 // Bounds of a refused render. Under AddressSanitizer every allocation carries redzones and
-// freed memory waits in a quarantine, and code runs a few times slower, so the bounds
-// widen there; they still catch what they are for (727 MB, or a render that never ends).
+// freed memory waits in a quarantine (scripts/test.sh sets it to 64 MiB), and code runs a
+// few times slower, so the bounds widen there; they still catch what they are for (727 MB,
+// or a render that never ends).
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define YAK_TEST_UNDER_ASAN 1
