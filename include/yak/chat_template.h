@@ -74,7 +74,7 @@ struct RenderOptions {
   std::vector<std::string> trusted_variables = {"bos_token", "eos_token"};
   // Values of messages[i]["role"] that count as template text when they are exactly one of
   // these (templates splice the role into control tokens: <|{{ role }}|>); other roles are data.
-  std::vector<std::string> trusted_roles = {"system", "user",     "assistant", "tool",
+  std::vector<std::string> trusted_roles = {"system",  "user",      "assistant", "tool",
                                             "ipython", "developer", "function"};
   // The local time strftime_now() formats; the current local time when unset.
   std::optional<std::tm> now;

@@ -12,9 +12,9 @@
 #include "cli/default_model.h"
 #include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
-#include "yak/error.h"
 #include "yak/chat_template.h"
 #include "yak/engine.h"
+#include "yak/error.h"
 #include "yak/generate.h"
 #include "yak/text.h"
 #include "yak/text_file.h"
@@ -45,29 +45,31 @@ std::string_view without_cr(std::string_view line) {
 
 void chat(const ChatFlags& flags) {
   // A bad --template fails before the model loads, and names the file.
-  ChatOptions options{.system = flags.system,
-                      .template_source = flags.template_file.empty()
-                                             ? std::string()
-                                             : read_text_file(flags.template_file,
-                                                              "chat template file",
-                                                              kMaxTemplateFileBytes),
-                      .n_predict = flags.n_predict,
-                      .n_threads = flags.n_threads,
-                      .context_size = flags.context_size,
-                      .sampling = flags.sampling};
+  ChatOptions options{
+      .system = flags.system,
+      .template_source =
+          flags.template_file.empty()
+              ? std::string()
+              : read_text_file(flags.template_file, "chat template file", kMaxTemplateFileBytes),
+      .n_predict = flags.n_predict,
+      .n_threads = flags.n_threads,
+      .context_size = flags.context_size,
+      .sampling = flags.sampling};
   options.sampling.seed = resolve_seed(flags.sampling.seed);
   const uint64_t seed = options.sampling.seed;
   const auto model = Model::load(resolve_model_path(flags.model), {.precision = flags.precision});
   if (options.template_source.empty()) options.template_source = model->info().chat_template;
   if (options.template_source.empty())
-    fail("the model has no chat template (tokenizer.chat_template); give one with --template "
-         "FILE");
+    fail(
+        "the model has no chat template (tokenizer.chat_template); give one with --template "
+        "FILE");
   ChatSession session(model, std::move(options));
-  fmt::print(stderr,
-             "yak chat: {} | seed {} | /reset starts over, /system TEXT sets the system prompt, "
-             "/exit quits\n",
-             escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name),
-             seed);
+  fmt::print(
+      stderr,
+      "yak chat: {} | seed {} | /reset starts over, /system TEXT sets the system prompt, "
+      "/exit quits\n",
+      escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name),
+      seed);
   int turns = 0, failed_turns = 0;
   std::string raw_line;
   while (true) {

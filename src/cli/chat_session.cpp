@@ -11,8 +11,8 @@ namespace yak::cli {
 ChatSession::ChatSession(std::shared_ptr<const Model> model, ChatOptions options)
     : model_(std::move(model)),
       options_(std::move(options)),
-      ctx_(model_, ContextOptions{.n_threads = options_.n_threads,
-                                  .context_size = options_.context_size}),
+      ctx_(model_,
+           ContextOptions{.n_threads = options_.n_threads, .context_size = options_.context_size}),
       template_(ChatTemplate::parse(options_.template_source)) {
   const Tokenizer& tok = model_->tokenizer();
   if (tok.bos()) bos_text_ = tok.token_text(*tok.bos());
@@ -67,9 +67,10 @@ GenerateResult ChatSession::reply(const std::string& user_text,
   const std::span<const int32_t> fresh(tokens.data() + common, tokens.size() - common);
   // The prompt and at least one generated token must fit.
   if (!ctx_.has_room(0, static_cast<int32_t>(fresh.size()) + 1))
-    fail("the conversation ({} tokens with this message) no longer fits the context of {} "
-         "tokens; /reset to start over",
-         tokens.size(), options_.context_size);
+    fail(
+        "the conversation ({} tokens with this message) no longer fits the context of {} "
+        "tokens; /reset to start over",
+        tokens.size(), options_.context_size);
 
   GenerateOptions gen;
   gen.sampling = options_.sampling;

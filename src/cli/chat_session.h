@@ -23,12 +23,12 @@
 namespace yak::cli {
 
 struct ChatOptions {
-  std::string system;          // system prompt ("" for none)
-  std::string template_source; // the Jinja chat template
-  int32_t n_predict = -1;      // most tokens per reply; -1: until the end of generation
+  std::string system;           // system prompt ("" for none)
+  std::string template_source;  // the Jinja chat template
+  int32_t n_predict = -1;       // most tokens per reply; -1: until the end of generation
   int32_t n_threads = 0;
   int32_t context_size = 4096;
-  SamplingParams sampling;     // its seed must be resolved (not kRandomSeed)
+  SamplingParams sampling;  // its seed must be resolved (not kRandomSeed)
 };
 
 class ChatSession {

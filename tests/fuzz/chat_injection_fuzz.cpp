@@ -44,7 +44,8 @@ const Fixture& fixture() {
       text << in.rdbuf();
       out.templates.push_back(yak::ChatTemplate::parse(text.str()));
     }
-    for (const char* file : {"models/SmolLM2-135M-Instruct.Q4_1.gguf", "models/ggml-vocab-llama3.gguf"})
+    for (const char* file :
+         {"models/SmolLM2-135M-Instruct.Q4_1.gguf", "models/ggml-vocab-llama3.gguf"})
       out.vocabularies.push_back(yak::Tokenizer::from_gguf_path((source / file).string()));
     if (out.templates.empty()) std::abort();
     return out;
@@ -69,8 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> contents(4);
   size_t part = 0;
   for (size_t i = 2; i < size; ++i) {
-    if (data[i] == 0x01 && part + 1 < contents.size()) ++part;
-    else contents[part].push_back(static_cast<char>(data[i]));
+    if (data[i] == 0x01 && part + 1 < contents.size())
+      ++part;
+    else
+      contents[part].push_back(static_cast<char>(data[i]));
   }
   const char* roles[] = {"system", "user", "assistant", "user"};
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
@@ -99,7 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const yak::Error&) {
     return 0;  // templates may refuse a conversation (raise_exception); that is fine
   }
-  if (tmpl.render(context, options) != prompt.text) violation("render_prompt text differs from render", prompt.text);
+  if (tmpl.render(context, options) != prompt.text)
+    violation("render_prompt text differs from render", prompt.text);
 
   const std::vector<int32_t> ids = tok.encode_prompt(prompt.text, prompt.data_spans);
   // Byte-level BPE pieces are the text's own bytes, less the bytes the vocabulary lacks
@@ -107,8 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // offset. NFC normalization can change non-ASCII text; then the offsets are unknown.
   const auto lacks = [&](char c) {
     return tok.encode(std::string(1, c), false, false).empty() ||
-           (tok.unk() && tok.encode(std::string(1, c), false, false) ==
-                             std::vector<int32_t>{*tok.unk()});
+           (tok.unk() &&
+            tok.encode(std::string(1, c), false, false) == std::vector<int32_t>{*tok.unk()});
   };
   const std::string& text = prompt.text;
   std::vector<size_t> offsets;

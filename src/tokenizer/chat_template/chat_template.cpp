@@ -64,8 +64,8 @@ chat_template::Value messages_value(const nlohmann::ordered_json& messages,
     auto d = std::make_shared<chat_template::DictObj>();
     d->items.reserve(m.size());
     for (const auto& [k, e] : m.items()) {
-      const bool trusted_role =
-          k == "role" && e.is_string() && contains(options.trusted_roles, e.get_ref<const std::string&>());
+      const bool trusted_role = k == "role" && e.is_string() &&
+                                contains(options.trusted_roles, e.get_ref<const std::string&>());
       d->items.emplace_back(chat_template::Value::string_from(k, true),
                             chat_template::Value::from_json(e, !trusted_role, 3));
     }
@@ -116,7 +116,8 @@ nlohmann::ordered_json chat_template_context(const nlohmann::ordered_json& messa
   if (!messages.is_array()) fail("chat messages must be a JSON array");
   nlohmann::ordered_json chat = nlohmann::ordered_json::array();
   for (const auto& m : messages) {
-    if (!m.is_object()) fail("each chat message must be a JSON object, got {}",
+    if (!m.is_object())
+      fail("each chat message must be a JSON object, got {}",
            m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     // apply_chat_template drops None-valued keys, then copies the reasoning under the
     // names templates read (transformers' _alias_reasoning_fields).

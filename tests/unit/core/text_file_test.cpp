@@ -1,5 +1,7 @@
 // yak::read_text_file: what a user names as a text file is read only when it is one, within
 // a size bound, and never waited on.
+#include "yak/text_file.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +12,6 @@
 #include <string>
 
 #include "yak/error.h"
-#include "yak/text_file.h"
 
 namespace yak {
 namespace {
@@ -18,8 +19,7 @@ namespace {
 class TextFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("yak_text_file_" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() / ("yak_text_file_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

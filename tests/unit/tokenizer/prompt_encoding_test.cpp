@@ -104,7 +104,9 @@ TEST_F(PromptEncoding, UnknownBytesNeverBecomeAControlUnknownToken) {
   ASSERT_TRUE(smollm2_->unk().has_value());
   const int32_t unk = *smollm2_->unk();
   ASSERT_EQ(smollm2_->token_type(unk), TokenType::kControl);
-  const std::string text = "a\x06" "b";
+  const std::string text =
+      "a\x06"
+      "b";
   EXPECT_EQ(count(smollm2_->encode(text, false, true), unk), 1u);  // as Hugging Face does
   const TextSpan spans[] = {{0, text.size()}};
   const std::vector<int32_t> ids = smollm2_->encode_prompt(text, spans);
