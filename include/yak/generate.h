@@ -16,22 +16,26 @@ namespace yak {
 
 struct GenerateOptions {
   SamplingParams sampling;
-  int32_t max_new_tokens = 128;          // -1: until end of generation or the context is full
-  bool stop_at_end_of_generation = true; // stop at EOS/EOT tokens (they are not printed)
+  int32_t max_new_tokens = 128;           // -1: until end of generation or the context is full
+  bool stop_at_end_of_generation = true;  // stop at EOS/EOT tokens (they are not printed)
+  // Generation ends where the text first contains one of these; the text returned and
+  // streamed ends just before it, and text that may begin one is held back until it cannot
+  // (yak/stop_strings.h). Each must be non-empty, valid UTF-8.
+  std::vector<std::string> stop;
 };
 
-enum class StopReason { kMaxTokens, kEndOfGeneration, kContextFull, kCallback };
+enum class StopReason { kMaxTokens, kEndOfGeneration, kStopString, kContextFull, kCallback };
 const char* stop_reason_name(StopReason reason);
 
 struct GenerateResult {
   std::vector<int32_t> tokens;  // generated tokens (an end-of-generation token included)
-  std::string text;             // their text, as streamed
+  std::string text;             // their text, as streamed (up to a stop string)
   StopReason stop_reason = StopReason::kMaxTokens;
   int32_t prompt_tokens = 0;
-  double prefill_seconds = 0;   // running the prompt, up to the first logits
-  int32_t decoded_tokens = 0;   // tokens run one at a time after the prompt
+  double prefill_seconds = 0;  // running the prompt, up to the first logits
+  int32_t decoded_tokens = 0;  // tokens run one at a time after the prompt
   double decode_seconds = 0;
-  uint64_t seed = 0;            // the sampler's seed, for reproducing a run
+  uint64_t seed = 0;  // the sampler's seed, for reproducing a run
 };
 
 // Appends `prompt` to sequence `seq_id` of `ctx` (which may already hold

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/chat_session.h"
 #include "cli/commands.h"
@@ -29,6 +30,7 @@ struct ChatFlags {
   std::string system;
   std::string template_file;
   int32_t n_predict = -1;
+  std::vector<std::string> stop;
   int32_t n_threads = 0;
   int32_t context_size = 4096;
   SamplingParams sampling;
@@ -52,6 +54,7 @@ void chat(const ChatFlags& flags) {
               ? std::string()
               : read_text_file(flags.template_file, "chat template file", kMaxTemplateFileBytes),
       .n_predict = flags.n_predict,
+      .stop = flags.stop,
       .n_threads = flags.n_threads,
       .context_size = flags.context_size,
       .sampling = flags.sampling};
@@ -126,6 +129,8 @@ void add_chat_command(CLI::App& app) {
   cmd->add_option("--system", flags->system, "System prompt for the conversation");
   cmd->add_option("--template", flags->template_file,
                   "Jinja chat template file to use instead of the model's own");
+  cmd->add_option("--stop", flags->stop,
+                  "End a reply before this string (repeatable; the string is not printed)");
   cmd->add_option("-n,--n-predict", flags->n_predict, "Most tokens per reply (-1: until the end)")
       ->check(CLI::Range(-1, 1 << 24));
   cmd->add_option("-t,--threads", flags->n_threads, "Threads (default: all cores)")

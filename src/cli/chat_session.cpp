@@ -77,6 +77,7 @@ GenerateResult ChatSession::reply(const std::string& user_text,
   gen.sampling.seed = options_.sampling.seed + turns_;
   if (gen.sampling.seed == kRandomSeed) ++gen.sampling.seed;  // stay reproducible
   gen.max_new_tokens = options_.n_predict;
+  gen.stop = options_.stop;
   GenerateResult r;
   try {
     r = generate(ctx_, 0, fresh, gen, on_text);

@@ -23,9 +23,10 @@
 namespace yak::cli {
 
 struct ChatOptions {
-  std::string system;           // system prompt ("" for none)
-  std::string template_source;  // the Jinja chat template
-  int32_t n_predict = -1;       // most tokens per reply; -1: until the end of generation
+  std::string system;             // system prompt ("" for none)
+  std::string template_source;    // the Jinja chat template
+  int32_t n_predict = -1;         // most tokens per reply; -1: until the end of generation
+  std::vector<std::string> stop;  // a reply ends before the first of these (not included)
   int32_t n_threads = 0;
   int32_t context_size = 4096;
   SamplingParams sampling;  // its seed must be resolved (not kRandomSeed)

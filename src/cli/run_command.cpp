@@ -5,13 +5,14 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
 #include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
-#include "yak/error.h"
 #include "yak/engine.h"
+#include "yak/error.h"
 #include "yak/generate.h"
 #include "yak/text.h"
 #include "yak/tokenizer.h"
@@ -28,6 +29,7 @@ struct RunFlags {
   int32_t context_size = 4096;
   int32_t batch_size = 512;
   bool ignore_eos = false;
+  std::vector<std::string> stop;
   bool no_special = false;
   bool verbose_prompt = false;
   SamplingParams sampling;
@@ -58,6 +60,7 @@ void run(const RunFlags& f) {
   gen.sampling = f.sampling;
   gen.max_new_tokens = f.n_predict;
   gen.stop_at_end_of_generation = !f.ignore_eos;
+  gen.stop = f.stop;
   const GenerateResult r = generate(ctx, 0, prompt, gen, [](std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
@@ -68,14 +71,14 @@ void run(const RunFlags& f) {
 
   const double prefill_tps = r.prefill_seconds > 0 ? r.prompt_tokens / r.prefill_seconds : 0.0;
   const double decode_tps = r.decode_seconds > 0 ? r.decoded_tokens / r.decode_seconds : 0.0;
-  fmt::print(stderr,
-             "\nyak: {} | {} threads | seed {} | stop: {}\n"
-             "prefill: {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n"
-             "decode:  {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n",
-             escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name),
-             ctx.n_threads(),
-             r.seed, stop_reason_name(r.stop_reason), r.prompt_tokens, r.prefill_seconds,
-             prefill_tps, r.decoded_tokens, r.decode_seconds, decode_tps);
+  fmt::print(
+      stderr,
+      "\nyak: {} | {} threads | seed {} | stop: {}\n"
+      "prefill: {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n"
+      "decode:  {:5d} tokens in {:8.3f} s = {:8.2f} tokens/s\n",
+      escape_for_terminal(model->info().name.empty() ? model->info().path : model->info().name),
+      ctx.n_threads(), r.seed, stop_reason_name(r.stop_reason), r.prompt_tokens, r.prefill_seconds,
+      prefill_tps, r.decoded_tokens, r.decode_seconds, decode_tps);
 }
 
 }  // namespace
@@ -95,6 +98,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-b,--batch-size", flags->batch_size, "Tokens per forward pass in prefill")
       ->check(CLI::Range(1, 65536));
   cmd->add_flag("--ignore-eos", flags->ignore_eos, "Keep generating past end-of-generation tokens");
+  cmd->add_option("--stop", flags->stop,
+                  "End the text before this string (repeatable; the string is not printed)");
   cmd->add_flag("--no-special", flags->no_special,
                 "Treat special-token text in the prompt as plain text");
   cmd->add_flag("--verbose-prompt", flags->verbose_prompt, "Print the prompt's token ids");

@@ -1,8 +1,10 @@
 #include "yak/generate.h"
 
 #include <chrono>
+#include <optional>
 
 #include "core/error.h"
+#include "yak/stop_strings.h"
 #include "yak/tokenizer.h"
 
 namespace yak {
@@ -20,6 +22,8 @@ const char* stop_reason_name(StopReason reason) {
       return "length";
     case StopReason::kEndOfGeneration:
       return "stop";
+    case StopReason::kStopString:
+      return "stop_string";
     case StopReason::kContextFull:
       return "context_full";
     case StopReason::kCallback:
@@ -36,6 +40,7 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
   Sampler sampler(options.sampling, ctx.model().info().n_vocab);
   for (int32_t t : prompt) sampler.accept(t);
   StreamDecoder stream(tokenizer);
+  StopStrings stops(options.stop);  // before anything runs: a bad stop string changes nothing
 
   GenerateResult result;
   result.prompt_tokens = static_cast<int32_t>(prompt.size());
@@ -49,10 +54,19 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
   ctx.decode(batch);
   result.prefill_seconds = seconds_since(start);
 
-  auto emit = [&](std::string_view text) {
-    if (text.empty()) return true;
+  // Streams what the stop strings let through; says why generation must end, if it must.
+  auto forward = [&](std::string_view text) -> std::optional<StopReason> {
+    if (text.empty()) return std::nullopt;
     result.text += text;
-    return !on_text || on_text(text);
+    if (on_text && !on_text(text)) return StopReason::kCallback;
+    return std::nullopt;
+  };
+  auto emit = [&](std::string_view text) -> std::optional<StopReason> {
+    if (text.empty()) return std::nullopt;
+    StopStrings::Result passed = stops.push(text);
+    const std::optional<StopReason> cancelled = forward(passed.text);
+    if (passed.stopped) return StopReason::kStopString;
+    return cancelled;
   };
 
   start = std::chrono::steady_clock::now();
@@ -69,8 +83,8 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
       result.stop_reason = StopReason::kEndOfGeneration;
       break;
     }
-    if (!emit(stream.push(token))) {
-      result.stop_reason = StopReason::kCallback;
+    if (const std::optional<StopReason> reason = emit(stream.push(token))) {
+      result.stop_reason = *reason;
       break;
     }
     if (reached_limit()) break;  // the last token needs no forward pass
@@ -84,7 +98,13 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
     ++pos;
     ++result.decoded_tokens;
   }
-  emit(stream.flush());
+  if (result.stop_reason != StopReason::kStopString &&
+      result.stop_reason != StopReason::kCallback) {
+    // A character cut short at the end, then what was held back for a stop string that
+    // never came.
+    if (const std::optional<StopReason> reason = emit(stream.flush())) result.stop_reason = *reason;
+    if (result.stop_reason != StopReason::kStopString) forward(stops.flush());
+  }
   result.decode_seconds = seconds_since(start);
   return result;
 }

@@ -69,4 +69,14 @@ expect_error "seed -2 refused" "seed" "$YAK" run -m "$MODEL" -p hi --seed -2
 chat_run 'hi\n/exit\n' -n 2 --seed -1
 grep -q "| seed [0-9]* |" "$TMP/err" && pass "chat prints its seed" || fail "chat prints its seed"
 
+# --stop ends the text before the stop string, which is not printed; an empty one is refused.
+"$YAK" run -m "$MODEL" -p "The capital of France is" -n 24 --temp 0 -t 2 --stop "." >"$TMP/out" 2>"$TMP/err"
+if [ $? -eq 0 ] && grep -q "Paris" "$TMP/out" && ! grep -q "[.]" "$TMP/out" && grep -q "stop: stop_string" "$TMP/err"; then
+  pass "run --stop"
+else fail "run --stop: $(cat "$TMP/out")"; fi
+expect_error "run --stop empty" "stop string 0 is empty" "$YAK" run -m "$MODEL" -p hi --stop ""
+chat_run 'What is the capital of France?\n/exit\n' --precision exact --stop "."
+if [ "$RC" -eq 0 ] && grep -q "Paris" "$TMP/out" && ! grep -q "[.]" "$TMP/out"; then pass "chat --stop"
+else fail "chat --stop (exit $RC): $(cat "$TMP/out")"; fi
+
 finish
