@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "yak/engine.h"
+#include "yak/logprobs.h"
 #include "yak/sampler.h"
 
 namespace yak {
@@ -22,14 +23,18 @@ struct GenerateOptions {
   // streamed ends just before it, and text that may begin one is held back until it cannot
   // (yak/stop_strings.h). Each must be non-empty, valid UTF-8.
   std::vector<std::string> stop;
+  // -1: none; n >= 0: each generated token's log-probability and the n most likely tokens
+  // at its position, under the model's own distribution (yak/logprobs.h).
+  int32_t top_logprobs = -1;
 };
 
 enum class StopReason { kMaxTokens, kEndOfGeneration, kStopString, kContextFull, kCallback };
 const char* stop_reason_name(StopReason reason);
 
 struct GenerateResult {
-  std::vector<int32_t> tokens;  // generated tokens (an end-of-generation token included)
-  std::string text;             // their text, as streamed (up to a stop string)
+  std::vector<int32_t> tokens;     // generated tokens (an end-of-generation token included)
+  std::string text;                // their text, as streamed (up to a stop string)
+  std::vector<Logprobs> logprobs;  // one per token when GenerateOptions::top_logprobs >= 0
   StopReason stop_reason = StopReason::kMaxTokens;
   int32_t prompt_tokens = 0;
   double prefill_seconds = 0;  // running the prompt, up to the first logits

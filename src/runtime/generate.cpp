@@ -79,6 +79,8 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
     const int32_t token = sampler.sample(ctx.logits(0));
     sampler.accept(token);
     result.tokens.push_back(token);
+    if (options.top_logprobs >= 0)
+      result.logprobs.push_back(token_logprobs(ctx.logits(0), token, options.top_logprobs));
     if (options.stop_at_end_of_generation && tokenizer.is_end_of_generation(token)) {
       result.stop_reason = StopReason::kEndOfGeneration;
       break;

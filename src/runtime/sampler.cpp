@@ -1,6 +1,7 @@
 #include "yak/sampler.h"
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "core/error.h"
@@ -26,6 +27,12 @@ void validate(const SamplingParams& p, int32_t n_vocab) {
     fail("sampler: frequency_penalty must be finite, got {}", p.frequency_penalty);
   if (!std::isfinite(p.presence_penalty))
     fail("sampler: presence_penalty must be finite, got {}", p.presence_penalty);
+  for (const auto& [token, bias] : p.logit_bias) {
+    if (token < 0 || token >= n_vocab)
+      fail("sampler: logit_bias names token {}, outside the vocabulary of {}", token, n_vocab);
+    if (std::isnan(bias) || bias == std::numeric_limits<float>::infinity())
+      fail("sampler: logit_bias of token {} must be finite or -inf, got {}", token, bias);
+  }
 }
 
 sampling::PenaltyParams penalty_params(const SamplingParams& p) {
@@ -51,10 +58,11 @@ struct Sampler::Impl {
     rng.reseed(seed);
   }
 
-  // The logits the chain starts from: the input itself, or a penalised copy.
+  // The logits the chain starts from: the input itself, or a biased and penalised copy.
   std::span<const float> penalised(std::span<const float> logits) {
-    if (!penalties.enabled()) return logits;
+    if (!penalties.enabled() && params.logit_bias.empty()) return logits;
     work.assign(logits.begin(), logits.end());  // no reallocation after the first call
+    for (const auto& [token, bias] : params.logit_bias) work[token] += bias;
     penalties.apply(work.data());
     return work;
   }
