@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "yak/threads.h"
+
 namespace yak {
 
 class Tokenizer;
@@ -46,6 +48,8 @@ enum class Precision {
 
 struct LoadOptions {
   Precision precision = Precision::kDefault;
+  // The workers that repack the weights; null: threads started for the load alone.
+  std::shared_ptr<Threads> threads;
 };
 
 // A loaded model: the mapped file, its validated weights and its tokenizer.
@@ -97,13 +101,16 @@ class Batch {
 // refused when it is created, and a batch whose buffers would not fit is
 // refused by decode(), each with a yak::Error giving the figures.
 struct ContextOptions {
-  int32_t n_threads = 0;          // 0: one per available core
-  int32_t max_sequences = 1;      // sequence ids 0 .. max_sequences-1
-  int32_t context_size = 4096;    // tokens the KV cache holds, over all sequences (exactly)
-  int32_t max_batch_tokens = 512; // larger batches run in pieces of this size
-  int32_t kv_block_size = 32;     // tokens per KV cache block
+  int32_t n_threads = 0;            // 0: one per available core
+  int32_t max_sequences = 1;        // sequence ids 0 .. max_sequences-1
+  int32_t context_size = 4096;      // tokens the KV cache holds, over all sequences (exactly)
+  int32_t max_batch_tokens = 512;   // larger batches run in pieces of this size
+  int32_t kv_block_size = 32;       // tokens per KV cache block
   uint64_t memory_limit_bytes = 0;  // 0: the machine's available memory (MemAvailable, or
                                     // the room under the cgroup limit when lower)
+  // Workers shared with the model's load and other contexts (yak/threads.h); when set,
+  // n_threads is ignored. Null: the context starts n_threads workers of its own.
+  std::shared_ptr<Threads> threads;
 };
 
 // The state of running sequences: KV cache, activations, thread pool and the

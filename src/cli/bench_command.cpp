@@ -7,6 +7,7 @@
 // previous logits. An untimed warm-up comes first, as in llama-bench (the full prefill and one
 // decode step), so page faults on the mapped weights and first-use allocations are not
 // measured.
+#include <fmt/core.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -16,11 +17,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
@@ -248,12 +247,13 @@ void print_table(const std::vector<TestResult>& results, const BenchFlags& f, co
 void bench(const BenchFlags& f) {
   if (f.n_prompt == 0 && f.n_gen == 0) fail("nothing to measure: -p and -n are both 0");
   const std::string path = resolve_model_path(f.model);
-  const auto model = Model::load(path, {.precision = f.precision});
+  const auto threads = std::make_shared<Threads>(f.n_threads);
+  const auto model = Model::load(path, {.precision = f.precision, .threads = threads});
   const WeightStats w = weight_stats(path);
   const std::vector<int32_t> tokens = make_tokens(model->tokenizer(), f);
 
   ContextOptions options;
-  options.n_threads = f.n_threads;
+  options.threads = threads;
   options.context_size = std::max(f.n_prompt + f.n_gen + 1, 64);
   options.max_batch_tokens = f.batch_size;
   Context ctx(model, options);

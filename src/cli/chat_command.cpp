@@ -55,12 +55,13 @@ void chat(const ChatFlags& flags) {
               : read_text_file(flags.template_file, "chat template file", kMaxTemplateFileBytes),
       .n_predict = flags.n_predict,
       .stop = flags.stop,
-      .n_threads = flags.n_threads,
+      .threads = std::make_shared<Threads>(flags.n_threads),
       .context_size = flags.context_size,
       .sampling = flags.sampling};
   options.sampling.seed = resolve_seed(flags.sampling.seed);
   const uint64_t seed = options.sampling.seed;
-  const auto model = Model::load(resolve_model_path(flags.model), {.precision = flags.precision});
+  const auto model = Model::load(resolve_model_path(flags.model),
+                                 {.precision = flags.precision, .threads = options.threads});
   if (options.template_source.empty()) options.template_source = model->info().chat_template;
   if (options.template_source.empty())
     fail(

@@ -12,7 +12,7 @@ ChatSession::ChatSession(std::shared_ptr<const Model> model, ChatOptions options
     : model_(std::move(model)),
       options_(std::move(options)),
       ctx_(model_,
-           ContextOptions{.n_threads = options_.n_threads, .context_size = options_.context_size}),
+           ContextOptions{.context_size = options_.context_size, .threads = options_.threads}),
       template_(ChatTemplate::parse(options_.template_source)) {
   const Tokenizer& tok = model_->tokenizer();
   if (tok.bos()) bos_text_ = tok.token_text(*tok.bos());

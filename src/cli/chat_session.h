@@ -19,15 +19,16 @@
 #include "yak/engine.h"
 #include "yak/generate.h"
 #include "yak/sampler.h"
+#include "yak/threads.h"
 
 namespace yak::cli {
 
 struct ChatOptions {
-  std::string system;             // system prompt ("" for none)
-  std::string template_source;    // the Jinja chat template
-  int32_t n_predict = -1;         // most tokens per reply; -1: until the end of generation
-  std::vector<std::string> stop;  // a reply ends before the first of these (not included)
-  int32_t n_threads = 0;
+  std::string system;                // system prompt ("" for none)
+  std::string template_source;       // the Jinja chat template
+  int32_t n_predict = -1;            // most tokens per reply; -1: until the end of generation
+  std::vector<std::string> stop;     // a reply ends before the first of these (not included)
+  std::shared_ptr<Threads> threads;  // the workers, shared with the model's load
   int32_t context_size = 4096;
   SamplingParams sampling;  // its seed must be resolved (not kRandomSeed)
 };

@@ -1,10 +1,9 @@
 // The --precision flag of the commands that run a model.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <map>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "yak/engine.h"
 

@@ -36,7 +36,10 @@ struct RunFlags {
 };
 
 void run(const RunFlags& f) {
-  const auto model = Model::load(resolve_model_path(f.model), {.precision = f.precision});
+  // One set of workers repacks the weights at load and then runs the context.
+  const auto threads = std::make_shared<Threads>(f.n_threads);
+  const auto model =
+      Model::load(resolve_model_path(f.model), {.precision = f.precision, .threads = threads});
   const Tokenizer& tokenizer = model->tokenizer();
   const std::vector<int32_t> prompt =
       tokenizer.encode(f.prompt, /*add_special=*/true, /*parse_special=*/!f.no_special);
@@ -48,7 +51,7 @@ void run(const RunFlags& f) {
   }
 
   ContextOptions options;
-  options.n_threads = f.n_threads;
+  options.threads = threads;
   options.context_size = f.context_size;
   options.max_batch_tokens = f.batch_size;
   Context ctx(model, options);

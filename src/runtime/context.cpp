@@ -9,6 +9,7 @@
 #include "model/decoder.h"
 #include "model/kv_cache.h"
 #include "runtime/model_impl.h"
+#include "runtime/threads_impl.h"
 
 namespace yak {
 namespace {
@@ -44,7 +45,7 @@ void check_fits(const model::ModelConfig& config, const ContextOptions& o) {
 
 struct Context::State {
   ContextOptions options;
-  ThreadPool pool;
+  std::shared_ptr<Threads> threads;
   model::KvCache cache;
   model::Decoder decoder;
   std::vector<float> logits;  // [n_outputs][n_vocab] of the last decode
@@ -52,7 +53,7 @@ struct Context::State {
 
   State(const Model::Impl& m, const ContextOptions& o)
       : options(o),
-        pool(o.n_threads > 0 ? o.n_threads : default_thread_count()),
+        threads(o.threads ? o.threads : std::make_shared<Threads>(o.n_threads)),
         cache(m.config, cache_options(o)),
         decoder(m.config, m.weights, o.max_batch_tokens) {}
 
@@ -167,13 +168,16 @@ void Context::decode(const Batch& batch) {
   state_->n_outputs = 0;
   size_t outputs_done = 0;
   try {
+    // Contexts sharing the workers take turns, a whole batch at a time.
+    Threads::Impl& workers = state_->threads->impl();
+    const std::lock_guard<std::mutex> turn(workers.turn);
     for (size_t begin = 0; begin < n; begin += chunk) {
       const size_t len = std::min(chunk, n - begin);
       model::BatchView view{
           batch.tokens().subspan(begin, len), batch.positions().subspan(begin, len),
           batch.seq_ids().subspan(begin, len), batch.want_logits().subspan(begin, len)};
       state_->decoder.forward(
-          view, cache, state_->pool,
+          view, cache, workers.pool,
           state_->logits.data() + outputs_done * static_cast<size_t>(config.n_vocab));
       for (size_t i = 0; i < len; ++i) outputs_done += view.want_logits[i] != 0 ? 1 : 0;
     }
@@ -203,7 +207,7 @@ bool Context::has_room(int32_t seq_id, int32_t n_tokens) const {
   return state_->cache.can_reserve(seq_id, n_tokens);
 }
 const ContextOptions& Context::options() const { return state_->options; }
-int32_t Context::n_threads() const { return state_->pool.size(); }
+int32_t Context::n_threads() const { return state_->threads->size(); }
 uint64_t Context::memory_bytes() const { return state_->bytes(); }
 
 }  // namespace yak

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "runtime/model_impl.h"
+#include "runtime/threads_impl.h"
 
 namespace yak {
 
@@ -23,12 +24,12 @@ void set_precision(model::ModelWeights& w, kernels::Precision p) {
 // is only ever read a row at a time) and drops the mapped pages the packed
 // copies replace, so that resident memory holds the weights once. A tied
 // output's pages go too: an embedding lookup maps back just the rows it reads.
-void pack_weights(const gguf::File& file, model::ModelWeights& w) {
-  ThreadPool pool(default_thread_count());
+void pack_weights(const gguf::File& file, model::ModelWeights& w, ThreadPool& pool) {
   auto pack = [&](kernels::Linear& linear) {
     if (!linear.pack(pool)) return;
     const kernels::MatrixView& m = linear.weight();
-    file.drop_pages(m.data, static_cast<size_t>(m.row_stride_bytes() * static_cast<uint64_t>(m.rows)));
+    file.drop_pages(m.data,
+                    static_cast<size_t>(m.row_stride_bytes() * static_cast<uint64_t>(m.rows)));
   };
   pack(w.output);
   for (model::LayerWeights& l : w.layers)
@@ -43,14 +44,16 @@ void check_vocab_matches_weights(const gguf::File& file, const Tokenizer& tokeni
                                  const model::ModelConfig& config) {
   const int64_t n_tokens = tokenizer.n_vocab();
   if (n_tokens != config.n_vocab)
-    fail("{}: the tokenizer has {} tokens (tokenizer.ggml.tokens) but token_embd.weight has {} "
-         "rows; they must be equal",
-         file.name(), n_tokens, config.n_vocab);
+    fail(
+        "{}: the tokenizer has {} tokens (tokenizer.ggml.tokens) but token_embd.weight has {} "
+        "rows; they must be equal",
+        file.name(), n_tokens, config.n_vocab);
   if (const gguf::TensorInfo* output = file.find_tensor("output.weight");
       output != nullptr && output->shape.size() == 2 && output->shape[1] != n_tokens)
-    fail("{}: the tokenizer has {} tokens (tokenizer.ggml.tokens) but output.weight has {} rows; "
-         "they must be equal",
-         file.name(), n_tokens, output->shape[1]);
+    fail(
+        "{}: the tokenizer has {} tokens (tokenizer.ggml.tokens) but output.weight has {} rows; "
+        "they must be equal",
+        file.name(), n_tokens, output->shape[1]);
 }
 
 // Reads config, weights and tokenizer from the opened file.
@@ -65,7 +68,14 @@ void build(Model::Impl* impl, const std::string& path, const LoadOptions& option
     set_precision(impl->weights, options.precision == Precision::kFast
                                      ? kernels::Precision::kFast
                                      : kernels::Precision::kExact);
-  pack_weights(impl->file, impl->weights);
+  if (options.threads) {
+    Threads::Impl& workers = options.threads->impl();
+    const std::lock_guard<std::mutex> turn(workers.turn);
+    pack_weights(impl->file, impl->weights, workers.pool);
+  } else {
+    ThreadPool pool(default_thread_count());
+    pack_weights(impl->file, impl->weights, pool);
+  }
 
   ModelInfo& info = impl->info;
   const model::ModelConfig& c = impl->config;
