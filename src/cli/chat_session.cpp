@@ -91,7 +91,6 @@ GenerateResult ChatSession::reply(const std::string& user_text,
   cached_.insert(cached_.end(), fresh.begin(), fresh.end());
   cached_.insert(cached_.end(), r.tokens.begin(), r.tokens.end());
   cached_.resize(std::min(cached_.size(), static_cast<size_t>(ctx_.sequence_length(0))));
-  if (static_cast<size_t>(ctx_.sequence_length(0)) != cached_.size()) keep_cached(0);
 
   messages.push_back({{"role", "assistant"}, {"content", r.text}});
   messages_ = std::move(messages);

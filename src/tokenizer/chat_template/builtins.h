@@ -43,6 +43,12 @@ std::optional<Value> find_method(const Value& obj, const std::string& name);
 // Global functions: range, namespace, dict, raise_exception, strftime_now.
 void add_globals(std::vector<std::pair<std::string, Value>>& vars);
 
+// `text` (the string form of `from`) mapped whole by a case mapping such as py::upper:
+// charged for the bytes it reads, its result bounded like any value built, and all data
+// when `from` holds any (a case mapping moves bytes, so its taint cannot follow per byte).
+Value case_mapped(Interpreter& in, const Value& from, std::string_view text,
+                  std::string (*map)(std::string_view));
+
 // Integers as Python sees them: bools count; anything else is an error naming `what`.
 int64_t to_int(const Value& v, std::string_view what);
 

@@ -14,6 +14,14 @@
 
 namespace yak::chat_template {
 
+Value case_mapped(Interpreter& in, const Value& from, std::string_view text,
+                  std::string (*map)(std::string_view)) {
+  in.charge_text(text.size());
+  std::string r = map(text);
+  in.check_value_bytes(r.size());
+  return derived_string(std::move(r), {&from});
+}
+
 namespace {
 
 bool opt_truthy(const std::optional<Value>& v) { return v && v->truthy(); }
@@ -92,29 +100,17 @@ Value f_string(Interpreter&, const Value& in, CallArgs& args) {
 
 Value f_upper(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("upper", args, {});
-  std::string s = to_str(in);
-  it.charge_text(s.size());
-  std::string r = py::upper(s);
-  it.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&in});
+  return case_mapped(it, in, to_str(in), py::upper);
 }
 
 Value f_lower(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("lower", args, {});
-  std::string s = to_str(in);
-  it.charge_text(s.size());
-  std::string r = py::lower(s);
-  it.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&in});
+  return case_mapped(it, in, to_str(in), py::lower);
 }
 
 Value f_capitalize(Interpreter& it, const Value& in, CallArgs& args) {
   bind_args("capitalize", args, {});
-  std::string s = to_str(in);
-  it.charge_text(s.size());
-  std::string r = py::capitalize(s);
-  it.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&in});
+  return case_mapped(it, in, to_str(in), py::capitalize);
 }
 
 // jinja2's title filter: words start after whitespace or one of -({[<.

@@ -126,31 +126,19 @@ Value no_args(const char* name, CallArgs& args) {
 }
 Value str_upper(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("upper", a);
-  in.charge_text(s.str().size());
-  std::string r = py::upper(s.str());
-  in.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&s});
+  return case_mapped(in, s, s.str(), py::upper);
 }
 Value str_lower(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("lower", a);
-  in.charge_text(s.str().size());
-  std::string r = py::lower(s.str());
-  in.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&s});
+  return case_mapped(in, s, s.str(), py::lower);
 }
 Value str_title(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("title", a);
-  in.charge_text(s.str().size());
-  std::string r = py::title(s.str());
-  in.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&s});
+  return case_mapped(in, s, s.str(), py::title);
 }
 Value str_capitalize(Interpreter& in, const Value& s, CallArgs& a) {
   no_args("capitalize", a);
-  in.charge_text(s.str().size());
-  std::string r = py::capitalize(s.str());
-  in.check_value_bytes(r.size());
-  return derived_string(std::move(r), {&s});
+  return case_mapped(in, s, s.str(), py::capitalize);
 }
 
 Value str_replace(Interpreter& in, const Value& self, CallArgs& args) {

@@ -7,20 +7,14 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "unit/test_paths.h"
+#include "unit/test_models.h"
 #include "yak/engine.h"
 #include "yak/tokenizer.h"
 
 namespace yak {
 namespace {
 
-std::shared_ptr<const Model> default_model() {
-  const std::string path = test::default_model_path();
-  if (!std::filesystem::exists(path))
-    throw std::runtime_error("model file missing: " + path + " (run scripts/setup.sh)");
-  static std::shared_ptr<const Model> model = Model::load(path);
-  return model;
-}
+std::shared_ptr<const Model> default_model() { return test::shared_default_model(); }
 
 int32_t argmax(std::span<const float> v) {
   return static_cast<int32_t>(std::max_element(v.begin(), v.end()) - v.begin());

@@ -11,19 +11,13 @@
 #include <string>
 
 #include "core/error.h"
-#include "unit/test_paths.h"
+#include "unit/test_models.h"
 #include "yak/engine.h"
 
 namespace yak {
 namespace {
 
-std::shared_ptr<const Model> default_model() {
-  const std::string path = test::default_model_path();
-  if (!std::filesystem::exists(path))
-    throw std::runtime_error("model file missing: " + path + " (run scripts/setup.sh)");
-  static std::shared_ptr<const Model> model = Model::load(path);
-  return model;
-}
+std::shared_ptr<const Model> default_model() { return test::shared_default_model(); }
 
 uint64_t rss_bytes() {
   std::ifstream in("/proc/self/statm");
