@@ -123,14 +123,14 @@ struct RepTimes {
   double first_token = 0;  // seconds of the first decode step
 };
 
-RepTimes run_once(Context& ctx, Sampler& greedy, const std::vector<int32_t>& tokens,
-                  const BenchFlags& f, int32_t n_gen) {
-  ctx.clear_sequence(0);
+RepTimes run_once(Context& ctx, SequenceId seq, Sampler& greedy,
+                  const std::vector<int32_t>& tokens, const BenchFlags& f, int32_t n_gen) {
+  ctx.clear_sequence(seq);
   RepTimes t;
   Batch batch;
   int32_t next = tokens[0];
   if (f.n_prompt > 0) {
-    for (int32_t i = 0; i < f.n_prompt; ++i) batch.add(tokens[i], i, 0, i + 1 == f.n_prompt);
+    for (int32_t i = 0; i < f.n_prompt; ++i) batch.add(tokens[i], i, seq, i + 1 == f.n_prompt);
     const auto start = Clock::now();
     ctx.decode(batch);
     next = greedy.sample(ctx.logits(0));
@@ -139,7 +139,7 @@ RepTimes run_once(Context& ctx, Sampler& greedy, const std::vector<int32_t>& tok
   const auto start = Clock::now();
   for (int32_t i = 0; i < n_gen; ++i) {
     batch.clear();
-    batch.add(next, f.n_prompt + i, 0, true);
+    batch.add(next, f.n_prompt + i, seq, true);
     ctx.decode(batch);
     next = greedy.sample(ctx.logits(0));
     if (i == 0) t.first_token = seconds_since(start);
@@ -257,19 +257,20 @@ void bench(const BenchFlags& f) {
   options.context_size = std::max(f.n_prompt + f.n_gen + 1, 64);
   options.max_batch_tokens = f.batch_size;
   Context ctx(model, options);
-  if (!ctx.has_room(0, f.n_prompt + f.n_gen))
+  const SequenceId seq = ctx.add_sequence();
+  if (!ctx.has_room(seq, f.n_prompt + f.n_gen))
     fail("{} prompt + {} generated tokens do not fit in the context", f.n_prompt, f.n_gen);
 
   // Greedy, as generation at temperature 0 runs it (llama-bench reads no logits).
   SamplingParams greedy_params;
   greedy_params.temperature = 0.0f;
   Sampler greedy(greedy_params, model->info().n_vocab);
-  run_once(ctx, greedy, tokens, f, std::min(f.n_gen, 1));  // warm-up
+  run_once(ctx, seq, greedy, tokens, f, std::min(f.n_gen, 1));  // warm-up
   TestResult pp{fmt::format("pp{}", f.n_prompt), f.n_prompt, 0, {}, f.n_prompt};
   TestResult tg{fmt::format("tg{}", f.n_gen), 0, f.n_gen, {}, f.n_gen};
   TestResult ttft{"ttft", f.n_prompt, 1, {}, 0};
   for (int32_t r = 0; r < f.reps; ++r) {
-    const RepTimes t = run_once(ctx, greedy, tokens, f, f.n_gen);
+    const RepTimes t = run_once(ctx, seq, greedy, tokens, f, f.n_gen);
     pp.seconds.push_back(t.prefill);
     tg.seconds.push_back(t.decode);
     ttft.seconds.push_back(t.prefill + t.first_token);

@@ -13,6 +13,7 @@ ChatSession::ChatSession(std::shared_ptr<const Model> model, ChatOptions options
       options_(std::move(options)),
       ctx_(model_,
            ContextOptions{.context_size = options_.context_size, .threads = options_.threads}),
+      seq_(ctx_.add_sequence()),
       template_(ChatTemplate::parse(options_.template_source)) {
   const Tokenizer& tok = model_->tokenizer();
   if (tok.bos()) bos_text_ = tok.token_text(*tok.bos());
@@ -49,7 +50,7 @@ std::vector<int32_t> ChatSession::prompt_tokens(const nlohmann::ordered_json& me
 
 void ChatSession::keep_cached(size_t length) {
   length = std::min(length, cached_.size());
-  ctx_.truncate_sequence(0, static_cast<int32_t>(length));
+  ctx_.truncate_sequence(seq_, static_cast<int32_t>(length));
   cached_.resize(length);
 }
 
@@ -66,7 +67,7 @@ GenerateResult ChatSession::reply(const std::string& user_text,
   keep_cached(common);
   const std::span<const int32_t> fresh(tokens.data() + common, tokens.size() - common);
   // The prompt and at least one generated token must fit.
-  if (!ctx_.has_room(0, static_cast<int32_t>(fresh.size()) + 1))
+  if (!ctx_.has_room(seq_, static_cast<int32_t>(fresh.size()) + 1))
     fail(
         "the conversation ({} tokens with this message) no longer fits the context of {} "
         "tokens; /reset to start over",
@@ -80,7 +81,7 @@ GenerateResult ChatSession::reply(const std::string& user_text,
   gen.stop = options_.stop;
   GenerateResult r;
   try {
-    r = generate(ctx_, 0, fresh, gen, on_text);
+    r = generate(ctx_, seq_, fresh, gen, on_text);
   } catch (...) {
     keep_cached(common);  // whatever the failed run left in the cache is not on record
     throw;
@@ -90,7 +91,7 @@ GenerateResult ChatSession::reply(const std::string& user_text,
   // context rather than assume it, so the record can never run ahead of the cache.
   cached_.insert(cached_.end(), fresh.begin(), fresh.end());
   cached_.insert(cached_.end(), r.tokens.begin(), r.tokens.end());
-  cached_.resize(std::min(cached_.size(), static_cast<size_t>(ctx_.sequence_length(0))));
+  cached_.resize(std::min(cached_.size(), static_cast<size_t>(ctx_.sequence_length(seq_))));
 
   messages.push_back({{"role", "assistant"}, {"content", r.text}});
   messages_ = std::move(messages);

@@ -60,11 +60,12 @@ class ChatSession {
   std::shared_ptr<const Model> model_;
   ChatOptions options_;
   Context ctx_;
+  SequenceId seq_;  // the conversation's sequence in ctx_
   ChatTemplate template_;
   std::string bos_text_;
   std::string eos_text_;
   nlohmann::ordered_json messages_;
-  std::vector<int32_t> cached_;  // the tokens sequence 0 of ctx_ holds, in order
+  std::vector<int32_t> cached_;  // the tokens seq_ holds, in order
   uint64_t turns_ = 0;           // replies generated, to vary the seed from turn to turn
 };
 

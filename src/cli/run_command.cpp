@@ -55,16 +55,17 @@ void run(const RunFlags& f) {
   options.context_size = f.context_size;
   options.max_batch_tokens = f.batch_size;
   Context ctx(model, options);
-  if (static_cast<int64_t>(prompt.size()) > ctx.free_slots())
+  const SequenceId seq = ctx.add_sequence();
+  if (static_cast<int64_t>(prompt.size()) > f.context_size)
     fail("the prompt has {} tokens but the context holds only {} (raise -c)", prompt.size(),
-         ctx.free_slots());
+         f.context_size);
 
   GenerateOptions gen;
   gen.sampling = f.sampling;
   gen.max_new_tokens = f.n_predict;
   gen.stop_at_end_of_generation = !f.ignore_eos;
   gen.stop = f.stop;
-  const GenerateResult r = generate(ctx, 0, prompt, gen, [](std::string_view text) {
+  const GenerateResult r = generate(ctx, seq, prompt, gen, [](std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
     return true;

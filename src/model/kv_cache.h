@@ -41,6 +41,10 @@ class KvCache {
   // Tokens that can still be added (to a new sequence: the partly used last
   // block of an existing one may hold a few more).
   int32_t free_slots() const;
+  int64_t total_blocks() const { return n_blocks_; }
+  int64_t used_blocks() const { return n_blocks_ - blocks_available(); }
+  // Blocks a sequence must add to hold n more tokens.
+  int64_t blocks_needed(int32_t seq, int32_t n) const;
   // Block memory allocated so far.
   uint64_t bytes() const { return static_cast<uint64_t>(blocks_.size()) * block_bytes(); }
 
@@ -81,8 +85,6 @@ class KvCache {
     std::vector<int32_t> blocks;  // block table: block index for positions [i*bs, (i+1)*bs)
   };
 
-  // Blocks a sequence must add to hold n more tokens.
-  int64_t blocks_needed(int32_t seq, int32_t n) const;
   // Tokens over capacity that reserving n more for seq would count.
   int64_t tokens_added(int32_t seq, int32_t n) const;
   int64_t blocks_available() const {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <new>
 #include <utility>
@@ -14,8 +15,16 @@
 namespace yak {
 namespace {
 
+int32_t pool_tokens(const ContextOptions& o) {
+  const int64_t tokens = o.kv_tokens > 0 ? o.kv_tokens : o.context_size;
+  if (tokens > std::numeric_limits<int32_t>::max())
+    fail("a KV pool of {} tokens is over the limit of {}", tokens,
+         std::numeric_limits<int32_t>::max());
+  return static_cast<int32_t>(tokens);
+}
+
 model::KvCacheOptions cache_options(const ContextOptions& o) {
-  return {o.max_sequences, o.context_size, o.kv_block_size};
+  return {o.max_sequences, pool_tokens(o), o.kv_block_size};
 }
 
 // The largest context (a multiple of the block size when that many fit) whose
@@ -38,7 +47,7 @@ void check_fits(const model::ModelConfig& config, const ContextOptions& o) {
   const std::string advice = fits == 0 ? std::string("not even one token fits")
                                        : fmt::format("use a context of {} tokens or less", fits);
   fail("a context of {} tokens needs {} of KV cache ({} per token); {} of memory is available: {}",
-       o.context_size, format_bytes(needed), format_bytes(per_token), format_bytes(limit), advice);
+       pool_tokens(o), format_bytes(needed), format_bytes(per_token), format_bytes(limit), advice);
 }
 
 }  // namespace
@@ -50,12 +59,19 @@ struct Context::State {
   model::Decoder decoder;
   std::vector<float> logits;  // [n_outputs][n_vocab] of the last decode
   int32_t n_outputs = 0;
+  std::vector<uint8_t> live;  // by sequence id: handed out and not removed
 
   State(const Model::Impl& m, const ContextOptions& o)
       : options(o),
         threads(o.threads ? o.threads : std::make_shared<Threads>(o.n_threads)),
         cache(m.config, cache_options(o)),
-        decoder(m.config, m.weights, o.max_batch_tokens) {}
+        decoder(m.config, m.weights, o.max_batch_tokens),
+        live(static_cast<size_t>(o.max_sequences), 0) {}
+
+  void check_live(SequenceId seq) const {
+    if (seq < 0 || static_cast<size_t>(seq) >= live.size() || live[static_cast<size_t>(seq)] == 0)
+      fail("sequence {} is not alive in this context", seq);
+  }
 
   uint64_t bytes() const {
     return cache.bytes() + decoder.bytes() + logits.capacity() * sizeof(float);
@@ -75,6 +91,8 @@ Context::Context(std::shared_ptr<const Model> model, const ContextOptions& optio
     fail("thread count {} is out of range [0, 1024]", options.n_threads);
   if (options.max_batch_tokens < 1 || options.max_batch_tokens > 65536)
     fail("batch size {} is out of range [1, 65536]", options.max_batch_tokens);
+  if (options.context_size < 1) fail("the context size {} must be at least 1 token", options.context_size);
+  if (options.kv_tokens < 0) fail("the KV pool size {} must not be negative", options.kv_tokens);
   // The KV cache validates the other options (and allocates nothing yet), so
   // its size is checked once they are known to be sane.
   state_ = std::make_unique<State>(model_->impl(), options);
@@ -112,14 +130,16 @@ void Context::decode(const Batch& batch) {
     const int32_t pos = batch.positions()[i];
     if (token < 0 || token >= config.n_vocab)
       fail("decode: token {} at batch index {} is out of range [0, {})", token, i, config.n_vocab);
-    if (seq < 0 || seq >= cache.max_sequences())
-      fail("decode: sequence id {} at batch index {} is out of range [0, {})", seq, i,
-           cache.max_sequences());
+    if (seq < 0 || seq >= cache.max_sequences() || state_->live[static_cast<size_t>(seq)] == 0)
+      fail("decode: sequence {} at batch index {} is not alive in this context", seq, i);
     auto [it, inserted] = next_pos.try_emplace(seq, cache.length(seq));
     if (pos != it->second)
       fail("decode: sequence {} expects position {} at batch index {}, got {}", seq, it->second, i,
            pos);
     ++it->second;
+    if (it->second > state_->options.context_size)
+      fail("decode: sequence {} would hold {} tokens, over the context size of {}", seq,
+           it->second, state_->options.context_size);
     if (batch.want_logits()[i] != 0) ++n_outputs;
   }
 
@@ -198,13 +218,58 @@ std::span<const float> Context::logits(int32_t i) const {
 }
 
 int32_t Context::n_outputs() const { return state_->n_outputs; }
-int32_t Context::sequence_length(int32_t seq_id) const { return state_->cache.length(seq_id); }
-void Context::truncate_sequence(int32_t seq_id, int32_t length) {
-  state_->cache.truncate(seq_id, length);
+SequenceId Context::add_sequence() {
+  auto it = std::find(state_->live.begin(), state_->live.end(), 0);
+  if (it == state_->live.end())
+    fail("all {} sequences of the context are in use", state_->live.size());
+  *it = 1;
+  return static_cast<SequenceId>(it - state_->live.begin());
 }
-int32_t Context::free_slots() const { return state_->cache.free_slots(); }
-bool Context::has_room(int32_t seq_id, int32_t n_tokens) const {
-  return state_->cache.can_reserve(seq_id, n_tokens);
+
+void Context::remove_sequence(SequenceId seq) {
+  state_->check_live(seq);
+  state_->cache.clear(seq);
+  state_->live[static_cast<size_t>(seq)] = 0;
+}
+
+SequenceId Context::fork_sequence(SequenceId seq) {
+  state_->check_live(seq);
+  fail("fork_sequence: shared KV blocks are not built yet");
+}
+
+int32_t Context::attach_cached_prefix(SequenceId seq, std::span<const int32_t>) {
+  state_->check_live(seq);
+  return 0;
+}
+
+int32_t Context::sequence_length(SequenceId seq) const {
+  state_->check_live(seq);
+  return state_->cache.length(seq);
+}
+void Context::truncate_sequence(SequenceId seq, int32_t length) {
+  state_->check_live(seq);
+  state_->cache.truncate(seq, length);
+}
+bool Context::has_room(SequenceId seq, int32_t n_tokens) const {
+  state_->check_live(seq);
+  return n_tokens >= 0 &&
+         static_cast<int64_t>(state_->cache.length(seq)) + n_tokens <=
+             state_->options.context_size &&
+         state_->cache.can_reserve(seq, n_tokens);
+}
+int64_t Context::blocks_needed(SequenceId seq, int32_t n_tokens) const {
+  state_->check_live(seq);
+  return state_->cache.blocks_needed(seq, n_tokens);
+}
+KvStats Context::kv_stats() const {
+  const model::KvCache& cache = state_->cache;
+  KvStats s;
+  s.block_size = cache.block_size();
+  s.total_blocks = cache.total_blocks();
+  s.used_blocks = cache.used_blocks();
+  s.bytes_per_token = model::KvCache::bytes_per_token(model_->impl().config);
+  s.allocated_bytes = cache.bytes();
+  return s;
 }
 const ContextOptions& Context::options() const { return state_->options; }
 int32_t Context::n_threads() const { return state_->threads->size(); }

@@ -120,11 +120,12 @@ std::shared_ptr<const Model> Model::load(const std::string& path, const LoadOpti
 const ModelInfo& Model::info() const { return impl_->info; }
 const Tokenizer& Model::tokenizer() const { return *impl_->tokenizer; }
 
-void Batch::add(int32_t token, int32_t pos, int32_t seq_id, bool want_logits) {
+int32_t Batch::add(int32_t token, int32_t pos, SequenceId seq, bool want_logits) {
   tokens_.push_back(token);
   positions_.push_back(pos);
-  seq_ids_.push_back(seq_id);
+  seq_ids_.push_back(seq);
   want_logits_.push_back(want_logits ? 1 : 0);
+  return want_logits ? n_outputs_++ : -1;
 }
 
 void Batch::clear() {
@@ -132,6 +133,7 @@ void Batch::clear() {
   positions_.clear();
   seq_ids_.clear();
   want_logits_.clear();
+  n_outputs_ = 0;
 }
 
 }  // namespace yak
