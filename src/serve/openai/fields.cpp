@@ -62,7 +62,8 @@ int64_t int_value(const Json& value, std::string_view param, int64_t min, int64_
   };
   if (value.is_number_unsigned()) {
     const uint64_t v = value.get<uint64_t>();
-    if (v > static_cast<uint64_t>(max)) throw out_of_range(std::to_string(v));
+    if (v > static_cast<uint64_t>(max) || static_cast<int64_t>(v) < min)
+      throw out_of_range(std::to_string(v));
     return static_cast<int64_t>(v);
   }
   if (value.is_number_integer()) {
