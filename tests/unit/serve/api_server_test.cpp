@@ -107,6 +107,18 @@ std::vector<std::string> sse_data(const std::string& body) {
   return out;
 }
 
+// Waits until the scheduler runs `n` requests, as /metrics reports.
+bool wait_running(uint16_t port, int n) {
+  const std::string line = "yak:num_requests_running{model_name=\"SmolLM2-135M-Instruct.Q4_1\"} " +
+                           std::to_string(n) + "\n";
+  return wait_until(
+      [&] {
+        const auto m = call(port, "GET", "/metrics");
+        return m && m->body.find(line) != std::string::npos;
+      },
+      20s);
+}
+
 class ApiServer : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -351,14 +363,7 @@ TEST(ApiServerShutdown, StopEndsARunningStreamWithAFinalChunk) {
       "POST", "/v1/completions",
       R"({"prompt": "Count:", "max_tokens": 400, "stream": true, "stream_options": {"include_usage": true}})")));
   // Stopped once the request runs (before, it would be refused with a 503).
-  ASSERT_TRUE(wait_until(
-      [&] {
-        const auto m = call(server.port(), "GET", "/metrics");
-        return m && m->body.find(
-                        "yak:num_requests_running{model_name=\"SmolLM2-135M-Instruct."
-                        "Q4_1\"} 1\n") != std::string::npos;
-      },
-      20s));
+  ASSERT_TRUE(wait_running(server.port(), 1));
   std::this_thread::sleep_for(100ms);
   const auto stopped_at = Clock::now();
   server.stop();
@@ -387,7 +392,7 @@ TEST(ApiServerStream, PingsWhileAStreamWaits) {
     ASSERT_TRUE(busy.back()->send(http_request(
         "POST", "/v1/completions", R"({"prompt": "Count:", "max_tokens": 300, "stream": true})")));
   }
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(wait_running(server.port(), 2));
   TestClient waiting(server.port());
   ASSERT_TRUE(waiting.send(http_request("POST", "/v1/completions",
                                         R"({"prompt": "Hi", "max_tokens": 2, "stream": true})")));
