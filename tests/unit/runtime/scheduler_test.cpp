@@ -59,7 +59,7 @@ std::vector<std::vector<int32_t>> varied_prompts(int n) {
   std::vector<std::vector<int32_t>> prompts;
   for (int i = 0; i < n; ++i) {
     std::string text = topics[static_cast<size_t>(i) % topics.size()];
-    for (int k = 0; k < i % 5; ++k) text += " and, to say more about it in detail,";
+    for (int k = 0; k < (i * 7) % 13; ++k) text += " and, to say more about it in detail,";
     prompts.push_back(tokens_of(text));
   }
   return prompts;
@@ -159,8 +159,8 @@ TEST(Scheduler, ChoicesOfOneRequestSampleWithConsecutiveSeeds) {
 // latest are preempted and recomputed, and still get exactly their greedy tokens.
 TEST(Scheduler, PreemptedRequestsResumeWhereTheyWere) {
   SchedulerOptions o = options_with(4, 64);
-  o.context_size = 160;
-  o.kv_tokens = 160;
+  o.context_size = 256;
+  o.kv_tokens = 256;
   o.kv_block_size = 16;
   Scheduler scheduler(test::shared_default_model(), o);
   const std::vector<std::vector<int32_t>> prompts = varied_prompts(4);
