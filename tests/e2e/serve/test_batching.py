@@ -5,10 +5,13 @@ loses nothing, and a repeated long prompt is served from the prefix cache."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import signal
 import time
 
 import pytest
+import requests
 
 from serve_helpers import (ServerConfig, async_client_for, client_for, open_stream_and_leave,
                            scaled)
@@ -148,3 +151,24 @@ def test_prefix_cache_hits_in_usage(server, client, model_name, figures):
     hits = after["yak:prefix_cache_hits_total"] - before["yak:prefix_cache_hits_total"]
     queries = after["yak:prefix_cache_queries_total"] - before["yak:prefix_cache_queries_total"]
     assert hits >= warm and queries >= 2 * n - 1
+
+
+@pytest.mark.yak_only
+def test_sigterm_lets_running_streams_finish(make_server, model_name):
+    s = make_server(ServerConfig(parallel=2, ctx=512))
+    body = {"model": model_name, "stream": True, "max_tokens": 48, "temperature": 0,
+            "messages": [{"role": "user", "content": "Tell a story about a fox."}]}
+    with requests.post(s.url("/v1/chat/completions"), json=body, stream=True,
+                       timeout=scaled(60)) as r:
+        lines = r.iter_lines()
+        first = next(line for line in lines if line.startswith(b"data: "))
+        assert first != b"data: [DONE]"
+        s.proc.send_signal(signal.SIGTERM)
+        rest = [line for line in lines if line.startswith(b"data: ")]
+    assert rest and rest[-1] == b"data: [DONE]", rest[-3:]
+    chunks = [json.loads(line[6:]) for line in [first, *rest[:-1]]]
+    finish = [c["choices"][0]["finish_reason"] for c in chunks
+              if c.get("choices") and c["choices"][0].get("finish_reason")]
+    assert finish == ["length"], finish  # it ran to its end, not cut off
+    s.proc.wait(timeout=scaled(30))
+    assert s.proc.returncode == 0
