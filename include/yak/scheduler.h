@@ -43,9 +43,9 @@ struct SchedulerOptions {
   uint64_t kv_memory_bytes = 0;
   int32_t batch_tokens = 512;  // tokens of one step (decode tokens + prefill chunks)
   int32_t kv_block_size = 32;
-  int32_t max_waiting = 256;   // requests queued for admission; more: OverloadedError
+  int32_t max_waiting = 256;  // requests queued for admission; more: OverloadedError
   bool prefix_caching = true;
-  uint64_t memory_limit_bytes = 0;  // as ContextOptions
+  uint64_t memory_limit_bytes = 0;   // as ContextOptions
   std::shared_ptr<Threads> threads;  // null: the scheduler starts its own (n_threads)
   int32_t n_threads = 0;
 };
@@ -72,8 +72,8 @@ struct ChoiceUpdate {
   // while a stop string or a character is pending. Its tokens need not line up with
   // `tokens`.
   std::string text;
-  std::vector<int32_t> tokens;     // tokens sampled in this step (an end token included)
-  std::vector<Logprobs> logprobs;  // one per token when options.top_logprobs >= 0
+  std::vector<int32_t> tokens;         // tokens sampled in this step (an end token included)
+  std::vector<Logprobs> logprobs;      // one per token when options.top_logprobs >= 0
   std::optional<StopReason> finished;  // set in the choice's last update
 };
 

@@ -71,11 +71,14 @@ TEST_P(FastPathTypes, StaysCloseToExact) {
     const std::vector<int32_t> tokens = exact->tokenizer().encode(prompt, true, true);
     Context ce(exact, {.n_threads = 2, .context_size = 128});
     Context cf(fast, {.n_threads = 2, .context_size = 128});
-    Batch batch;
-    for (size_t i = 0; i < tokens.size(); ++i)
-      batch.add(tokens[i], static_cast<int32_t>(i), 0, true);
-    ce.decode(batch);
-    cf.decode(batch);
+    Batch exact_batch, fast_batch;
+    const SequenceId se = ce.add_sequence(), sf = cf.add_sequence();
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      exact_batch.add(tokens[i], static_cast<int32_t>(i), se, true);
+      fast_batch.add(tokens[i], static_cast<int32_t>(i), sf, true);
+    }
+    ce.decode(exact_batch);
+    cf.decode(fast_batch);
     for (size_t p = 0; p < tokens.size(); ++p) {
       const auto le = ce.logits(static_cast<int32_t>(p));
       const auto lf = cf.logits(static_cast<int32_t>(p));

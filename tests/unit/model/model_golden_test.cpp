@@ -93,9 +93,10 @@ void check_against_golden(const std::string& golden_file, const CheckOptions& op
       EXPECT_EQ(model->tokenizer().encode(c.prompt, true, true), c.tokens);
     }
     Context ctx(model, {.n_threads = 2, .context_size = 512});
+    const SequenceId seq = ctx.add_sequence();
     Batch batch;
     for (size_t i = 0; i < c.tokens.size(); ++i)
-      batch.add(c.tokens[i], static_cast<int32_t>(i), 0, true);
+      batch.add(c.tokens[i], static_cast<int32_t>(i), seq, true);
     ctx.decode(batch);
     ASSERT_EQ(c.positions.size(), c.tokens.size());
     for (size_t p = 0; p < c.tokens.size(); ++p) {
@@ -130,7 +131,7 @@ void check_against_golden(const std::string& golden_file, const CheckOptions& op
     for (size_t i = 0; i < c.greedy.size(); ++i) {
       generated.push_back(next);
       batch.clear();
-      batch.add(next, pos++, 0, true);
+      batch.add(next, pos++, seq, true);
       ctx.decode(batch);
       next = argmax(ctx.logits(0));
     }
@@ -182,9 +183,10 @@ FastPathStats fast_path_against_golden(const std::string& golden_file) {
   FastPathStats st;
   for (const GoldenCase& c : golden.cases) {
     Context ctx(model, {.n_threads = 2, .context_size = 512});
+    const SequenceId seq = ctx.add_sequence();
     Batch batch;
     for (size_t i = 0; i < c.tokens.size(); ++i)
-      batch.add(c.tokens[i], static_cast<int32_t>(i), 0, true);
+      batch.add(c.tokens[i], static_cast<int32_t>(i), seq, true);
     ctx.decode(batch);
     for (size_t p = 0; p < c.tokens.size(); ++p) {
       const auto logits = ctx.logits(static_cast<int32_t>(p));

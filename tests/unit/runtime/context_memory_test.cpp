@@ -35,10 +35,10 @@ std::string error_of(const std::function<void()>& fn) {
   return "";
 }
 
-void decode_tokens(Context& ctx, int32_t n, bool all_logits = false) {
+void decode_tokens(Context& ctx, SequenceId seq, int32_t n, bool all_logits = false) {
   Batch batch;
-  const int32_t start = ctx.sequence_length(0);
-  for (int32_t i = 0; i < n; ++i) batch.add(1 + i % 100, start + i, 0, all_logits || i + 1 == n);
+  const int32_t start = ctx.sequence_length(seq);
+  for (int32_t i = 0; i < n; ++i) batch.add(1 + i % 100, start + i, seq, all_logits || i + 1 == n);
   ctx.decode(batch);
 }
 
@@ -49,15 +49,16 @@ TEST(ContextMemory, BatchBuffersFollowTheBatchNotTheLimit) {
   const auto model = default_model();
   const uint64_t before = rss_bytes();
   Context ctx(model, {.n_threads = 2, .context_size = 256, .max_batch_tokens = 65536});
-  decode_tokens(ctx, 1);
+  const SequenceId seq = ctx.add_sequence();
+  decode_tokens(ctx, seq, 1);
   // At max_batch_tokens these buffers take 1.8 GiB for this model.
   EXPECT_LT(ctx.memory_bytes(), 4 * kMiB);
   EXPECT_LT(rss_bytes() - before, 64 * kMiB);
   // A larger batch grows them, and a smaller one after it reuses them.
-  decode_tokens(ctx, 100);
+  decode_tokens(ctx, seq, 100);
   const uint64_t grown = ctx.memory_bytes();
   EXPECT_GT(grown, 4 * kMiB);
-  decode_tokens(ctx, 1);
+  decode_tokens(ctx, seq, 1);
   EXPECT_EQ(ctx.memory_bytes(), grown);
 }
 
@@ -67,13 +68,22 @@ TEST(ContextMemory, KvCacheFollowsTheTokensHeld) {
   const auto model = default_model();
   const uint64_t before = rss_bytes();
   Context ctx(model, {.n_threads = 2, .context_size = 1 << 20, .memory_limit_bytes = 64 * kGiB});
-  decode_tokens(ctx, 40);  // two blocks of 32
+  const SequenceId seq = ctx.add_sequence();
+  decode_tokens(ctx, seq, 40);  // two blocks of 32
   EXPECT_LT(ctx.memory_bytes(), 16 * kMiB);
   EXPECT_LT(rss_bytes() - before, 64 * kMiB);
-  EXPECT_TRUE(ctx.has_room(0, (1 << 20) - 40));
-  EXPECT_FALSE(ctx.has_room(0, (1 << 20) - 39));
-  // What a new sequence could take: the rest of sequence 0's second block is its own.
-  EXPECT_EQ(ctx.free_slots(), (1 << 20) - 64);
+  EXPECT_TRUE(ctx.has_room(seq, (1 << 20) - 40));
+  EXPECT_FALSE(ctx.has_room(seq, (1 << 20) - 39));
+  const KvStats stats = ctx.kv_stats();
+  EXPECT_EQ(stats.block_size, 32);
+  EXPECT_EQ(stats.total_blocks, (1 << 20) / 32);
+  EXPECT_EQ(stats.used_blocks, 2);
+  EXPECT_EQ(stats.allocated_bytes, 2 * 32 * stats.bytes_per_token);
+  EXPECT_EQ(ctx.memory_bytes() >= stats.allocated_bytes, true);
+  // What a new sequence could take: the rest of the second block is the sequence's own.
+  EXPECT_EQ(stats.free_blocks(), (1 << 20) / 32 - 2);
+  EXPECT_EQ(ctx.blocks_needed(seq, 24), 0);
+  EXPECT_EQ(ctx.blocks_needed(seq, 25), 1);
 }
 
 TEST(ContextMemory, ContextThatCanNeverFitIsRefusedWithTheFigures) {
@@ -106,49 +116,81 @@ TEST(ContextMemory, BatchThatCannotFitIsRefusedAndChangesNothing) {
   // (600 x 49152 floats, 112.5 MiB) do not.
   Context ctx(default_model(),
               {.n_threads = 2, .context_size = 1024, .memory_limit_bytes = 64 * kMiB});
-  decode_tokens(ctx, 3);
-  const std::string error = error_of([&] { decode_tokens(ctx, 600, /*all_logits=*/true); });
+  const SequenceId seq = ctx.add_sequence();
+  decode_tokens(ctx, seq, 3);
+  const std::string error = error_of([&] { decode_tokens(ctx, seq, 600, /*all_logits=*/true); });
   EXPECT_NE(error.find("decode: a batch of 600 tokens (600 wanting logits) needs"),
             std::string::npos)
       << error;
-  EXPECT_EQ(ctx.sequence_length(0), 3);
+  EXPECT_EQ(ctx.sequence_length(seq), 3);
   EXPECT_EQ(ctx.n_outputs(), 1);  // the last good decode's logits are still there
-  decode_tokens(ctx, 600);        // one output: fits
-  EXPECT_EQ(ctx.sequence_length(0), 603);
+  decode_tokens(ctx, seq, 600);   // one output: fits
+  EXPECT_EQ(ctx.sequence_length(seq), 603);
 }
 
 TEST(ContextMemory, ContextSizeIsExact) {
   Context ctx(default_model(), {.n_threads = 2, .context_size = 100, .kv_block_size = 32});
-  EXPECT_EQ(ctx.free_slots(), 100);
-  EXPECT_TRUE(ctx.has_room(0, 100));
-  EXPECT_FALSE(ctx.has_room(0, 101));
-  decode_tokens(ctx, 99);
-  EXPECT_TRUE(ctx.has_room(0, 1));
-  EXPECT_FALSE(ctx.has_room(0, 2));
-  decode_tokens(ctx, 1);
-  EXPECT_EQ(ctx.free_slots(), 0);
-  EXPECT_FALSE(ctx.has_room(0, 1));
+  const SequenceId seq = ctx.add_sequence();
+  EXPECT_EQ(ctx.kv_stats().free_blocks(), 4);
+  EXPECT_TRUE(ctx.has_room(seq, 100));
+  EXPECT_FALSE(ctx.has_room(seq, 101));
+  decode_tokens(ctx, seq, 99);
+  EXPECT_TRUE(ctx.has_room(seq, 1));
+  EXPECT_FALSE(ctx.has_room(seq, 2));
+  decode_tokens(ctx, seq, 1);
+  EXPECT_EQ(ctx.kv_stats().free_blocks(), 0);
+  EXPECT_FALSE(ctx.has_room(seq, 1));
   // Blocks are 32 wide, so the fourth block has room left, but the context does not.
-  EXPECT_NE(error_of([&] { decode_tokens(ctx, 1); }).find("KV cache is full"), std::string::npos);
-  EXPECT_EQ(ctx.sequence_length(0), 100);
-  ctx.truncate_sequence(0, 90);
-  EXPECT_TRUE(ctx.has_room(0, 10));
-  EXPECT_FALSE(ctx.has_room(0, 11));
+  EXPECT_NE(error_of([&] { decode_tokens(ctx, seq, 1); }).find("over the context size of 100"),
+            std::string::npos);
+  EXPECT_EQ(ctx.sequence_length(seq), 100);
+  ctx.truncate_sequence(seq, 90);
+  EXPECT_TRUE(ctx.has_room(seq, 10));
+  EXPECT_FALSE(ctx.has_room(seq, 11));
 }
 
-TEST(ContextMemory, ContextSizeIsSharedExactlyBySequences) {
-  Context ctx(default_model(),
-              {.n_threads = 2, .max_sequences = 2, .context_size = 100, .kv_block_size = 32});
+TEST(ContextMemory, ThePoolIsSharedBySequencesAndEachHoldsTheContextSizeAtMost) {
+  Context ctx(default_model(), {.n_threads = 2,
+                                .max_sequences = 2,
+                                .context_size = 80,
+                                .kv_tokens = 128,
+                                .kv_block_size = 32});
+  const SequenceId a = ctx.add_sequence();
+  const SequenceId b = ctx.add_sequence();
+  EXPECT_EQ(ctx.kv_stats().total_blocks, 4);
+  EXPECT_FALSE(ctx.has_room(a, 81));  // the pool has room, one sequence may not hold it
   Batch batch;
-  for (int32_t i = 0; i < 60; ++i) batch.add(1, i, 0, false);
-  for (int32_t i = 0; i < 40; ++i) batch.add(1, i, 1, i == 39);
+  for (int32_t i = 0; i < 60; ++i) batch.add(1, i, a, false);
+  for (int32_t i = 0; i < 40; ++i) batch.add(1, i, b, i == 39);
   ctx.decode(batch);
-  EXPECT_EQ(ctx.free_slots(), 0);
-  EXPECT_FALSE(ctx.has_room(0, 1));
-  EXPECT_FALSE(ctx.has_room(1, 1));
-  ctx.clear_sequence(1);
-  EXPECT_EQ(ctx.free_slots(), 40);
-  EXPECT_TRUE(ctx.has_room(1, 40));
+  EXPECT_EQ(ctx.kv_stats().used_blocks, 4);
+  EXPECT_EQ(ctx.kv_stats().free_blocks(), 0);
+  EXPECT_TRUE(ctx.has_room(a, 4));  // its second block has room
+  EXPECT_FALSE(ctx.has_room(a, 5));
+  EXPECT_FALSE(ctx.has_room(b, 25));
+  ctx.remove_sequence(b);
+  EXPECT_EQ(ctx.kv_stats().free_blocks(), 2);
+  EXPECT_TRUE(ctx.has_room(a, 20));
+  EXPECT_FALSE(ctx.has_room(a, 21));  // over the context size
+  const SequenceId c = ctx.add_sequence();
+  EXPECT_TRUE(ctx.has_room(c, 64));
+  EXPECT_FALSE(ctx.has_room(c, 65));
+}
+
+TEST(ContextMemory, SequenceHandlesAreCheckedAndReused) {
+  Context ctx(default_model(), {.n_threads = 2, .max_sequences = 2, .context_size = 64});
+  const SequenceId a = ctx.add_sequence();
+  const SequenceId b = ctx.add_sequence();
+  EXPECT_NE(a, b);
+  EXPECT_NE(error_of([&] { ctx.add_sequence(); }).find("all 2 sequences"), std::string::npos);
+  decode_tokens(ctx, b, 3);
+  ctx.remove_sequence(b);
+  EXPECT_NE(error_of([&] { ctx.sequence_length(b); }).find("not alive"), std::string::npos);
+  EXPECT_NE(error_of([&] { ctx.remove_sequence(b); }).find("not alive"), std::string::npos);
+  EXPECT_NE(error_of([&] { ctx.has_room(-1, 1); }).find("not alive"), std::string::npos);
+  const SequenceId again = ctx.add_sequence();  // a removed handle is reused, empty
+  EXPECT_EQ(ctx.sequence_length(again), 0);
+  EXPECT_EQ(ctx.kv_stats().used_blocks, 0);
 }
 
 TEST(ContextMemory, OutOfRangeOptionsAreErrorsNamingThem) {
@@ -169,7 +211,7 @@ TEST(ContextMemory, OutOfRangeOptionsAreErrorsNamingThem) {
         Context ctx(
             model,
             {.n_threads = 2, .max_sequences = 65536, .context_size = 64, .kv_block_size = 4096});
-        decode_tokens(ctx, 1);
+        decode_tokens(ctx, ctx.add_sequence(), 1);
       }),
       "");
 }

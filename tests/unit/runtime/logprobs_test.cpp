@@ -131,7 +131,7 @@ TEST(Logprobs, GenerateReportsThemPerToken) {
   options.max_new_tokens = 6;
   options.top_logprobs = 3;
   Context ctx(model, {.n_threads = 2, .context_size = 64});
-  const GenerateResult r = generate(ctx, 0, prompt, options);
+  const GenerateResult r = generate(ctx, ctx.add_sequence(), prompt, options);
   ASSERT_EQ(r.logprobs.size(), r.tokens.size());
   for (size_t i = 0; i < r.tokens.size(); ++i) {
     const Logprobs& l = r.logprobs[i];
@@ -145,7 +145,7 @@ TEST(Logprobs, GenerateReportsThemPerToken) {
   }
   options.top_logprobs = -1;
   Context plain(model, {.n_threads = 2, .context_size = 64});
-  EXPECT_TRUE(generate(plain, 0, prompt, options).logprobs.empty());
+  EXPECT_TRUE(generate(plain, plain.add_sequence(), prompt, options).logprobs.empty());
 }
 
 }  // namespace

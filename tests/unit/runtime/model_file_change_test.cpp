@@ -42,9 +42,9 @@ class ModelCopy {
   std::string path_;
 };
 
-std::string decode_error(Context& ctx) {
+std::string decode_error(Context& ctx, SequenceId seq) {
   Batch batch;
-  batch.add(1, ctx.sequence_length(0), 0, true);
+  batch.add(1, ctx.sequence_length(seq), seq, true);
   try {
     ctx.decode(batch);
   } catch (const Error& e) {
@@ -53,8 +53,8 @@ std::string decode_error(Context& ctx) {
   return "";
 }
 
-void expect_decodes(Context& ctx) {
-  const std::string error = decode_error(ctx);
+void expect_decodes(Context& ctx, SequenceId seq) {
+  const std::string error = decode_error(ctx, seq);
   EXPECT_EQ(error, "");
 }
 
@@ -64,15 +64,16 @@ TEST_P(ModelFileChange, TruncatedFileFailsEveryDecodeNamingIt) {
   const ModelCopy copy;
   const auto model = Model::load(copy.path(), {.precision = GetParam()});
   Context ctx(model, {.n_threads = 2, .context_size = 64});
-  expect_decodes(ctx);
+  const SequenceId seq = ctx.add_sequence();
+  expect_decodes(ctx, seq);
   copy.truncate(4096);
   const std::string want = "the model file " + copy.path() +
                            " was truncated or changed while in use; load the model again";
-  EXPECT_EQ(decode_error(ctx), want);
-  EXPECT_EQ(ctx.sequence_length(0), 1);  // the failed decode changed nothing
-  EXPECT_EQ(decode_error(ctx), want);    // the model stays broken
+  EXPECT_EQ(decode_error(ctx, seq), want);
+  EXPECT_EQ(ctx.sequence_length(seq), 1);   // the failed decode changed nothing
+  EXPECT_EQ(decode_error(ctx, seq), want);  // the model stays broken
   Context other(model, {.n_threads = 1, .context_size = 64});
-  EXPECT_EQ(decode_error(other), want);  // in every context
+  EXPECT_EQ(decode_error(other, other.add_sequence()), want);  // in every context
 }
 
 TEST_P(ModelFileChange, AnIntactModelInTheSameProcessKeepsWorking) {
@@ -82,10 +83,11 @@ TEST_P(ModelFileChange, AnIntactModelInTheSameProcessKeepsWorking) {
   const auto intact = Model::load(intact_copy.path(), {.precision = GetParam()});
   Context a(broken, {.n_threads = 2, .context_size = 64});
   Context b(intact, {.n_threads = 2, .context_size = 64});
+  const SequenceId seq_a = a.add_sequence(), seq_b = b.add_sequence();
   broken_copy.truncate(4096);
-  EXPECT_NE(decode_error(a), "");
-  for (int i = 0; i < 3; ++i) expect_decodes(b);
-  EXPECT_EQ(b.sequence_length(0), 3);
+  EXPECT_NE(decode_error(a, seq_a), "");
+  for (int i = 0; i < 3; ++i) expect_decodes(b, seq_b);
+  EXPECT_EQ(b.sequence_length(seq_b), 3);
 }
 
 // Truncation in the middle of a forward pass: the pass runs to the end on
@@ -116,7 +118,8 @@ TEST_P(ModelFileChange, RewrittenInPlaceIsReportedToo) {
   const ModelCopy copy;
   const auto model = Model::load(copy.path(), {.precision = GetParam()});
   Context ctx(model, {.n_threads = 2, .context_size = 64});
-  expect_decodes(ctx);
+  const SequenceId seq = ctx.add_sequence();
+  expect_decodes(ctx, seq);
   // Same size, one byte changed, a later modification time: no fault, but
   // the weights are no longer those that were loaded.
   const int fd = ::open(copy.path().c_str(), O_WRONLY);
@@ -127,7 +130,7 @@ TEST_P(ModelFileChange, RewrittenInPlaceIsReportedToo) {
   times[1].tv_sec += 10;
   ASSERT_EQ(::futimens(fd, times), 0);
   ::close(fd);
-  EXPECT_NE(decode_error(ctx).find(copy.path()), std::string::npos);
+  EXPECT_NE(decode_error(ctx, seq).find(copy.path()), std::string::npos);
 }
 
 TEST(ModelFileChangeLoad, TruncatedFileIsReportedByLoad) {

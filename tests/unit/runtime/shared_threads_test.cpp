@@ -17,13 +17,16 @@ namespace {
 
 // The last token's logits after decoding `tokens` in a fresh sequence of `ctx`.
 std::vector<float> last_logits(Context& ctx, const std::vector<int32_t>& tokens) {
-  ctx.clear_sequence(0);
+  const SequenceId seq = ctx.add_sequence();
   Batch batch;
+  int32_t out = -1;
   for (size_t i = 0; i < tokens.size(); ++i)
-    batch.add(tokens[i], static_cast<int32_t>(i), 0, i + 1 == tokens.size());
+    out = batch.add(tokens[i], static_cast<int32_t>(i), seq, i + 1 == tokens.size());
   ctx.decode(batch);
-  const auto logits = ctx.logits(0);
-  return {logits.begin(), logits.end()};
+  const auto logits = ctx.logits(out);
+  std::vector<float> result(logits.begin(), logits.end());
+  ctx.remove_sequence(seq);
+  return result;
 }
 
 TEST(SharedThreads, ContextsOnManyThreadsTakeTurnsAndAgreeWithRunningAlone) {
@@ -40,8 +43,8 @@ TEST(SharedThreads, ContextsOnManyThreadsTakeTurnsAndAgreeWithRunningAlone) {
   }
   std::vector<std::unique_ptr<Context>> contexts;
   for (size_t i = 0; i < prompts.size(); ++i)
-    contexts.push_back(std::make_unique<Context>(
-        model, ContextOptions{.context_size = 64, .threads = threads}));
+    contexts.push_back(
+        std::make_unique<Context>(model, ContextOptions{.context_size = 64, .threads = threads}));
   std::vector<int> mismatches(prompts.size(), 0);
   std::vector<std::thread> users;
   for (size_t i = 0; i < prompts.size(); ++i) {

@@ -95,7 +95,7 @@ TEST(StopStrings, GenerateEndsAtTheStopStringAndStreamsNothingOfIt) {
   std::string free_text;
   {
     Context ctx(model, {.n_threads = 2, .context_size = 128});
-    free_text = generate(ctx, 0, prompt, options).text;
+    free_text = generate(ctx, ctx.add_sequence(), prompt, options).text;
   }
   ASSERT_GT(free_text.size(), 12u);
   // Stop at a piece from the middle of what the model says when free.
@@ -103,8 +103,9 @@ TEST(StopStrings, GenerateEndsAtTheStopStringAndStreamsNothingOfIt) {
   const std::string expected = free_text.substr(0, free_text.find(stop));
   options.stop = {stop};
   Context ctx(model, {.n_threads = 2, .context_size = 128});
+  const SequenceId seq = ctx.add_sequence();
   std::string streamed;
-  const GenerateResult r = generate(ctx, 0, prompt, options, [&](std::string_view text) {
+  const GenerateResult r = generate(ctx, seq, prompt, options, [&](std::string_view text) {
     streamed += text;
     return true;
   });
@@ -113,12 +114,13 @@ TEST(StopStrings, GenerateEndsAtTheStopStringAndStreamsNothingOfIt) {
   EXPECT_EQ(streamed, expected);
   EXPECT_STREQ(stop_reason_name(r.stop_reason), "stop_string");
   // The sequence holds the prompt and every generated token but the last, as always.
-  EXPECT_EQ(ctx.sequence_length(0), static_cast<int32_t>(prompt.size() + r.tokens.size() - 1));
+  EXPECT_EQ(ctx.sequence_length(seq), static_cast<int32_t>(prompt.size() + r.tokens.size() - 1));
 
   options.stop = {""};
   Context untouched(model, {.n_threads = 2, .context_size = 128});
-  EXPECT_THROW(generate(untouched, 0, prompt, options), Error);
-  EXPECT_EQ(untouched.sequence_length(0), 0);  // refused before anything ran
+  const SequenceId untouched_seq = untouched.add_sequence();
+  EXPECT_THROW(generate(untouched, untouched_seq, prompt, options), Error);
+  EXPECT_EQ(untouched.sequence_length(untouched_seq), 0);  // refused before anything ran
 }
 
 }  // namespace
