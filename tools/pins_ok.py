@@ -2,9 +2,10 @@
 """Exit 0 when every `name==version` pin of a requirements file is installed at that version.
 
 Lets the set-up scripts skip pip entirely on a machine that is already set up. Local version
-suffixes (torch's "+cpu", "+cu132") are ignored; `-r other.txt` lines are followed. A pin with
-extras (`lm_eval[api]==0.4.13`) also needs every package that those extras pull in directly
-(any version: pip chose it when it installed them).
+suffixes (torch's "+cpu", "+cu132") are ignored; `-r other.txt` lines are followed. A pinned
+package's own direct requirements must be installed too (any version: pip chose it), those
+without an environment marker and those of the extras asked for (`lm_eval[api]==0.4.13`), so
+that a half-finished install is not taken for a whole one.
 """
 
 import re
@@ -38,12 +39,14 @@ def version_of(name: str):
         return None
 
 
-def extra_requirements(name: str, extra: str):
-    """Names of the packages that `name[extra]` adds, from the installed package's metadata."""
-    wanted = re.compile(r"""extra\s*==\s*["']""" + re.escape(extra) + r"""["']""")
+def direct_requirements(name: str, extras: list[str]):
+    """Names of the packages `name[extras]` needs directly, from its installed metadata:
+    those without a marker and those whose marker is just one of `extras`."""
+    wanted = [re.compile(r"""^\s*extra\s*==\s*["']""" + re.escape(e) + r"""["']\s*$""")
+              for e in extras]
     for req in metadata.requires(name) or []:
         spec, _, marker = req.partition(";")
-        if wanted.search(marker):
+        if not marker.strip() or any(w.match(marker) for w in wanted):
             yield re.match(r"[A-Za-z0-9._-]+", spec.strip()).group(0)
 
 
@@ -55,10 +58,9 @@ def main() -> int:
             if have != want:
                 missing.append(f"{name}=={want} (installed: {have or 'none'})")
                 continue
-            for extra in extras:
-                for dep in extra_requirements(name, extra):
-                    if version_of(dep) is None:
-                        missing.append(f"{dep} for {name}[{extra}] (installed: none)")
+            for dep in direct_requirements(name, extras):
+                if version_of(dep) is None:
+                    missing.append(f"{dep} for {name} (installed: none)")
     for line in missing:
         print(f"  needs {line}")
     return 1 if missing else 0

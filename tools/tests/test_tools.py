@@ -209,7 +209,9 @@ class PinsTest(unittest.TestCase):
             (dist / "METADATA").write_text(
                 "Metadata-Version: 2.1\nName: yakextra\nVersion: 1.0\n"
                 "Requires-Dist: no-such-package-yak; extra == \"api\"\n"
-                "Requires-Dist: pip; extra == \"ok\"\n")
+                "Requires-Dist: pip; extra == \"ok\"\n"
+                "Requires-Dist: pip\n"
+                "Requires-Dist: no-such-package-yak-2; python_version < \"3\"\n")
             req = Path(tmp) / "req.txt"
             for extra, rc in (("ok", 0), ("api", 1)):
                 req.write_text(f"yakextra[{extra}]==1.0\n")
@@ -218,7 +220,18 @@ class PinsTest(unittest.TestCase):
                                       env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"})
                 with self.subTest(extra=extra):
                     self.assertEqual(done.returncode, rc, done.stdout + done.stderr)
-            self.assertIn("no-such-package-yak for yakextra[api]", done.stdout)
+            self.assertIn("no-such-package-yak for yakextra (installed: none)", done.stdout)
+            plain = Path(tmp) / "yakplain-2.0.dist-info"
+            plain.mkdir()
+            (plain / "METADATA").write_text(
+                "Metadata-Version: 2.1\nName: yakplain\nVersion: 2.0\n"
+                "Requires-Dist: no-such-package-yak-3 (>=1)\n")
+            req.write_text("yakplain==2.0\n")
+            done = subprocess.run([sys.executable, str(TOOLS / "pins_ok.py"), str(req)],
+                                  capture_output=True, text=True,
+                                  env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"})
+            self.assertEqual(done.returncode, 1)
+            self.assertIn("no-such-package-yak-3 for yakplain", done.stdout)
 
     def test_unpinned_line_is_rejected(self):
         self.assertNotEqual(self.run_pins("numpy>=1\n").returncode, 0)

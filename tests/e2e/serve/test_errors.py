@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import socket
 import time
 
@@ -223,3 +224,33 @@ def test_api_key(make_server, model_name):
     wrong.api_key = "wrong"
     with pytest.raises(openai.AuthenticationError):
         wrong.chat.completions.create(model=model_name, messages=MESSAGES, max_tokens=2)
+
+
+@pytest.mark.yak_only  # --max-queue, and --timeout ending a request with "length"
+def test_full_queue_is_429_with_retry_after_and_timeout_ends_requests(make_server, model_name):
+    s = make_server(ServerConfig(parallel=1, ctx=1024, timeout=2, extra=["--max-queue", "1"]))
+    long = {"model": model_name, "max_tokens": 900, "temperature": 0,
+            "messages": [{"role": "user", "content": "Tell an endless story."}]}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        running = pool.submit(s.post, CHAT, long)
+        deadline = time.monotonic() + scaled(10)
+        while s.metrics().get("yak:num_requests_running", 0) < 1:
+            assert time.monotonic() < deadline, "the first request never started"
+            time.sleep(0.02)
+        queued = pool.submit(s.post, CHAT, long)
+        while s.metrics().get("yak:num_requests_waiting", 0) < 1:
+            assert time.monotonic() < deadline, "the second request never queued"
+            time.sleep(0.02)
+        refused = s.post(CHAT, long)
+        err = error_of(refused, 429)
+        assert int(refused.headers["Retry-After"]) >= 1, refused.headers
+        assert err["message"]
+        t0 = time.monotonic()
+        first = running.result(timeout=scaled(30))
+        second = queued.result(timeout=scaled(30))
+    for r in (first, second):
+        assert r.status_code == 200, r.text[:200]
+        body = r.json()
+        assert body["choices"][0]["finish_reason"] == "length"
+        assert body["usage"]["completion_tokens"] < 900  # cut off by --timeout 2
+    assert time.monotonic() - t0 < scaled(10)
