@@ -12,7 +12,9 @@ Times come from time.perf_counter() on arrival of each streamed chunk:
 
 Completion tokens are the server's usage count when it sends one, else the content chunks.
 Any exception (HTTP status, error object in the stream, timeout, broken connection) makes the
-request an error; a multi-turn conversation stops at its first error.
+request an error, except a kept-alive connection closed before any response, which is resent
+once and counted as a retry (see one_request); a multi-turn conversation stops at its first
+error.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class RequestResult:
     finish_reason: str | None = None
     text: str = ""
     turn: int = 0  # multi-turn: 0-based turn of its conversation
+    retries: int = 0  # resent after the server closed the connection unanswered
 
     def decode_tps(self) -> float | None:
         """Tokens/s after the first one: the generation speed this request saw."""
@@ -67,6 +70,7 @@ class LevelRun:
     results: list[RequestResult]
     cpu_s: dict[str, float | None] = field(default_factory=dict)  # per server, during the run
     peak_rss_mib: float | None = None  # the server's VmHWM right after the run
+    load_avg: float | None = None  # the machine's 1-minute load average right after the run
 
 
 async def _stream_once(client, messages: list[dict], s: RequestSettings) -> RequestResult:
@@ -109,16 +113,52 @@ async def _stream_once(client, messages: list[dict], s: RequestSettings) -> Requ
 
 
 async def one_request(client, messages: list[dict], s: RequestSettings) -> RequestResult:
+    """One request, retried once (and counted in `retries`) only when the server closed a
+    kept-alive connection without sending any response: the request never reached it, and
+    the openai client's own default retries would resend it just the same. llama-server's
+    HTTP library does this now and then right after a streamed reply. Times count from the
+    first attempt."""
     start = time.perf_counter()
-    try:
-        return await asyncio.wait_for(_stream_once(client, messages, s), s.timeout_s)
-    except asyncio.TimeoutError:
-        return RequestResult(ok=False, error=f"timeout after {s.timeout_s:.0f} s", start=start)
-    except asyncio.CancelledError:
-        raise
-    except Exception as e:  # noqa: BLE001  every failure counts as an error of the request
-        text = str(e).replace("\n", " ")
-        return RequestResult(ok=False, error=f"{type(e).__name__}: {text[:300]}", start=start)
+    retries = 0
+    while True:
+        try:
+            r = await asyncio.wait_for(_stream_once(client, messages, s),
+                                       s.timeout_s - (time.perf_counter() - start))
+        except asyncio.TimeoutError:
+            return RequestResult(ok=False, error=f"timeout after {s.timeout_s:.0f} s",
+                                 start=start, retries=retries)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001  every failure counts as an error of the request
+            if retries == 0 and unanswered(e):
+                retries += 1
+                continue
+            return RequestResult(ok=False, error=describe(e), start=start, retries=retries)
+        if retries:
+            shift = r.start - start
+            r.start, r.retries = start, retries
+            r.ttft = None if r.ttft is None else r.ttft + shift
+            r.e2e += shift
+        return r
+
+
+def unanswered(e: BaseException) -> bool:
+    """True when the connection closed before any byte of a response arrived."""
+    while e is not None:
+        if type(e).__name__ == "RemoteProtocolError" and "without sending a response" in str(e):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def describe(e: BaseException) -> str:
+    """The exception and its causes on one line (the openai client wraps httpx's errors)."""
+    parts = []
+    while e is not None and len(parts) < 4:
+        text = str(e).replace("\n", " ")[:200]
+        parts.append(f"{type(e).__name__}: {text}" if text else type(e).__name__)
+        e = e.__cause__ or e.__context__
+    return " <- ".join(parts)
 
 
 async def run_synthetic(client, prompts: list[list[dict]], concurrency: int,

@@ -33,6 +33,7 @@ class Summary:
     level: int
     requests: int
     errors: int
+    retries: int
     wall_s: float
     req_per_s: float
     out_tok_per_s: float
@@ -63,7 +64,8 @@ def summarize(runs: list[LevelRun]) -> Summary:
     errors = [r.error or "unknown" for r in results if not r.ok]
     return Summary(
         server=runs[0].server, prompt_set=runs[0].prompt_set, level=runs[0].level,
-        requests=len(results), errors=len(errors), wall_s=wall,
+        requests=len(results), errors=len(errors), retries=sum(r.retries for r in results),
+        wall_s=wall,
         req_per_s=len(ok) / wall if wall > 0 else math.nan,
         out_tok_per_s=tokens / wall if wall > 0 else math.nan,
         tokens_per_request=tokens / len(ok) if ok else math.nan,
@@ -94,6 +96,7 @@ COLUMNS = (
     ("TTFT p50 ms", "ttft_p50_ms", 0), ("TTFT p99 ms", "ttft_p99_ms", 0),
     ("TTFT mean ms", "ttft_mean_ms", 0), ("ITL p50 ms", "itl_p50_ms", 1),
     ("ITL p99 ms", "itl_p99_ms", 1), ("E2E p50 s", "e2e_p50_s", 2), ("errors", "errors", 0),
+    ("retried", "retries", 0),
 )
 
 
@@ -111,7 +114,7 @@ def table(summaries: list[Summary], servers: list[str]) -> str:
                 value = getattr(s, attr)
                 if attr == "cached_share":
                     cells.append("-" if math.isnan(value) else f"{100 * value:.0f}%")
-                elif attr == "errors":
+                elif attr in ("errors", "retries"):
                     cells.append(str(value))
                 else:
                     cells.append(_num(value, digits))

@@ -6,8 +6,11 @@ bounded by a few seconds).
 """
 
 import asyncio
+import http.server
+import json
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -157,6 +160,128 @@ class ServerLifecycleTest(unittest.TestCase):
             finally:
                 s.stop()
             self.assertLess(time.monotonic() - start, 10)
+
+
+class FakeOpenAIHandler(http.server.BaseHTTPRequestHandler):
+    """Streams 5 one-word chunks and a usage chunk per chat completion; records each body;
+    closes the connection unanswered on the requests whose number is in `drop`."""
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        srv = self.server
+        srv.count += 1
+        if srv.count in srv.drop:
+            self.close_connection = True
+            return
+        srv.bodies.append(body)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def event(obj):
+            data = f"data: {json.dumps(obj)}\n\n".encode()
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        base = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+        event({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
+        for i in range(5):
+            time.sleep(0.01)
+            event({**base, "choices": [{"index": 0, "delta": {"content": f" w{i}"}}]})
+        event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+        event({**base, "choices": [], "usage": {
+            "prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25,
+            "prompt_tokens_details": {"cached_tokens": 16}}})
+        data = b"data: [DONE]\n\n"
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n")
+
+    def log_message(self, *args):
+        pass
+
+
+class LoadGeneratorTest(unittest.TestCase):
+    def setUp(self):
+        try:
+            import openai
+        except ImportError:
+            self.skipTest("openai is not installed (python3 -m pip install openai)")
+        self.openai = openai
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAIHandler)
+        self.srv.count, self.srv.drop, self.srv.bodies = 0, set(), []
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+        self.settings = load.RequestSettings("m", 5, 1, True, 10)
+
+    def tearDown(self):
+        if hasattr(self, "srv"):
+            self.srv.shutdown()
+            self.srv.server_close()
+
+    def run_with_client(self, fn):
+        async def go():
+            client = self.openai.AsyncOpenAI(
+                base_url=f"http://127.0.0.1:{self.srv.server_port}/v1", api_key="x",
+                max_retries=0, timeout=10)
+            try:
+                return await fn(client)
+            finally:
+                await client.close()
+
+        return asyncio.run(go())
+
+    def test_measures_a_streamed_reply(self):
+        r = self.run_with_client(lambda c: load.one_request(
+            c, [{"role": "user", "content": "hi"}], self.settings))
+        self.assertTrue(r.ok, r.error)
+        self.assertEqual((r.completion_tokens, r.prompt_tokens, r.cached_tokens), (5, 20, 16))
+        self.assertEqual((r.content_chunks, len(r.itl), r.retries), (5, 4, 0))
+        self.assertEqual(r.text, " w0 w1 w2 w3 w4")
+        self.assertEqual(r.finish_reason, "length")
+        self.assertTrue(0 < r.ttft < r.e2e)
+        body = self.srv.bodies[0]
+        self.assertEqual((body["ignore_eos"], body["temperature"], body["max_tokens"]),
+                         (True, 0.0, 5))
+        self.assertEqual(body["stream_options"], {"include_usage": True})
+
+    def test_an_unanswered_request_is_resent_once_and_counted(self):
+        self.srv.drop = {1}
+        r = self.run_with_client(lambda c: load.one_request(
+            c, [{"role": "user", "content": "hi"}], self.settings))
+        self.assertTrue(r.ok, r.error)
+        self.assertEqual(r.retries, 1)
+
+    def test_a_second_unanswered_attempt_is_an_error(self):
+        self.srv.drop = {1, 2}
+        r = self.run_with_client(lambda c: load.one_request(
+            c, [{"role": "user", "content": "hi"}], self.settings))
+        self.assertFalse(r.ok)
+        self.assertEqual(r.retries, 1)
+        self.assertIn("without sending a response", r.error)
+
+    def test_conversations_resend_history_with_actual_replies(self):
+        m = ps.ChatMaterial.load()
+        convs = [ps.conversation(m, 1, i, 3) for i in range(4)]
+        wall, results = self.run_with_client(
+            lambda c: load.run_conversations(c, convs, 2, self.settings))
+        self.assertEqual(len(results), 12)
+        self.assertTrue(all(r.ok for r in results))
+        lengths = sorted(len(b["messages"]) for b in self.srv.bodies)
+        self.assertEqual(lengths, [2] * 4 + [4] * 4 + [6] * 4)
+        third = [b for b in self.srv.bodies if len(b["messages"]) == 6][0]["messages"]
+        self.assertEqual(third[0]["role"], "system")
+        self.assertEqual([x["content"] for x in third if x["role"] == "assistant"],
+                         [" w0 w1 w2 w3 w4"] * 2)
+
+    def test_synthetic_runs_every_prompt_once(self):
+        prompts = [[{"role": "user", "content": f"p{i}"}] for i in range(7)]
+        wall, results = self.run_with_client(
+            lambda c: load.run_synthetic(c, prompts, 3, self.settings))
+        self.assertEqual(len(results), 7)
+        self.assertEqual(sorted(b["messages"][0]["content"] for b in self.srv.bodies),
+                         sorted(f"p{i}" for i in range(7)))
+        self.assertGreater(wall, 0)
 
 
 class RequestErrorTest(unittest.TestCase):
