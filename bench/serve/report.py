@@ -140,22 +140,20 @@ def ratio_line(summaries: list[Summary], yak: str, peer: str) -> str:
     of the multi-turn set at each level."""
     by = {(s.prompt_set, s.level, s.server): s for s in summaries}
     sets = list(dict.fromkeys(s.prompt_set for s in summaries))
-    parts = []
-    for ps in sets:
+
+    def cells(ps: str, attr: str) -> str:
         levels = sorted({s.level for s in summaries if s.prompt_set == ps})
-        cells = [f"{lv}c {ratio(by[(ps, lv, yak)].out_tok_per_s, by[(ps, lv, peer)].out_tok_per_s)}"
-                 for lv in levels if (ps, lv, yak) in by and (ps, lv, peer) in by]
-        parts.append(f"out tok/s {ps}: " + " ".join(cells))
+        return " ".join(
+            f"{lv}c {ratio(getattr(by[(ps, lv, yak)], attr), getattr(by[(ps, lv, peer)], attr))}"
+            for lv in levels if (ps, lv, yak) in by and (ps, lv, peer) in by)
+
+    parts = [f"out tok/s {ps}: {cells(ps, 'out_tok_per_s')}" for ps in sets]
     for ps in sets:
         if (ps, 16, yak) in by and (ps, 16, peer) in by:
             parts.append(f"p99 TTFT 16c {ps}: "
                          f"{ratio(by[(ps, 16, yak)].ttft_p99_ms, by[(ps, 16, peer)].ttft_p99_ms)}")
     if "multi-turn" in sets:
-        levels = sorted({s.level for s in summaries if s.prompt_set == "multi-turn"})
-        cells = [f"{lv}c {ratio(by[('multi-turn', lv, yak)].ttft_mean_ms, by[('multi-turn', lv, peer)].ttft_mean_ms)}"
-                 for lv in levels
-                 if ("multi-turn", lv, yak) in by and ("multi-turn", lv, peer) in by]
-        parts.append("mean TTFT multi-turn: " + " ".join(cells))
+        parts.append(f"mean TTFT multi-turn: {cells('multi-turn', 'ttft_mean_ms')}")
     return f"ratios {yak}/{peer}: " + " | ".join(parts)
 
 
