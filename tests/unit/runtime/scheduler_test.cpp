@@ -283,8 +283,14 @@ TEST(Scheduler, CancelledRequestsEndAndFreeTheirSlots) {
   EXPECT_LT(cancelled.completion_tokens, 400);
   const Outcome next = queued.wait();  // the slot it held runs the next request
   EXPECT_EQ(next.completion_tokens, 4);
+  // The stats are published at the end of the step that delivered the last update.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (scheduler.stats().running_requests != 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const SchedulerStats s = scheduler.stats();
   EXPECT_EQ(s.running_requests, 0);
+  EXPECT_EQ(s.running_sequences, 0);
+  EXPECT_EQ(s.kv.used_blocks, 0);
   EXPECT_TRUE(s.alive);
 }
 
