@@ -192,6 +192,47 @@ class PinsTest(unittest.TestCase):
         self.assertIn("numpy==0.0.1", done.stdout)
         self.assertIn("no-such-package-yak==1.0 (installed: none)", done.stdout)
 
+    def test_extras_are_read_and_checked(self):
+        # pip itself is installed everywhere these tests run; its metadata names no extras, so
+        # a pin with an extra passes on the version alone, and a wrong version still fails.
+        from importlib import metadata
+        version = metadata.version("pip")
+        self.assertEqual(self.run_pins(f"pip[nothing]=={version}\n").returncode, 0)
+        done = self.run_pins("pip[nothing]==0.0.1\n")
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("pip==0.0.1", done.stdout)
+
+    def test_missing_package_of_an_extra_fails(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            dist = Path(tmp) / "yakextra-1.0.dist-info"
+            dist.mkdir()
+            (dist / "METADATA").write_text(
+                "Metadata-Version: 2.1\nName: yakextra\nVersion: 1.0\n"
+                "Requires-Dist: no-such-package-yak; extra == \"api\"\n"
+                "Requires-Dist: pip; extra == \"ok\"\n"
+                "Requires-Dist: pip\n"
+                "Requires-Dist: no-such-package-yak-2; python_version < \"3\"\n")
+            req = Path(tmp) / "req.txt"
+            for extra, rc in (("ok", 0), ("api", 1)):
+                req.write_text(f"yakextra[{extra}]==1.0\n")
+                done = subprocess.run([sys.executable, str(TOOLS / "pins_ok.py"), str(req)],
+                                      capture_output=True, text=True,
+                                      env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"})
+                with self.subTest(extra=extra):
+                    self.assertEqual(done.returncode, rc, done.stdout + done.stderr)
+            self.assertIn("no-such-package-yak for yakextra (installed: none)", done.stdout)
+            plain = Path(tmp) / "yakplain-2.0.dist-info"
+            plain.mkdir()
+            (plain / "METADATA").write_text(
+                "Metadata-Version: 2.1\nName: yakplain\nVersion: 2.0\n"
+                "Requires-Dist: no-such-package-yak-3 (>=1)\n")
+            req.write_text("yakplain==2.0\n")
+            done = subprocess.run([sys.executable, str(TOOLS / "pins_ok.py"), str(req)],
+                                  capture_output=True, text=True,
+                                  env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"})
+            self.assertEqual(done.returncode, 1)
+            self.assertIn("no-such-package-yak-3 for yakplain", done.stdout)
+
     def test_unpinned_line_is_rejected(self):
         self.assertNotEqual(self.run_pins("numpy>=1\n").returncode, 0)
 
