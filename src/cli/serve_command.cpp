@@ -34,6 +34,7 @@ struct ServeFlags {
   std::string max_body;
   double timeout_seconds = 600;
   double shutdown_timeout_seconds = 10;
+  double ping_seconds = 5;
   std::string log_format = "text";
 };
 
@@ -89,6 +90,8 @@ void serve(ServeFlags& f) {
   if (!f.api_key_file.empty()) o.api_key = read_api_key(f.api_key_file);
   o.request_timeout = seconds_flag(f.timeout_seconds, "--timeout");
   o.shutdown_timeout = seconds_flag(f.shutdown_timeout_seconds, "--shutdown-timeout");
+  o.ping_interval = seconds_flag(f.ping_seconds, "--ping-interval");
+  if (o.ping_interval.count() == 0) fail("--ping-interval must be positive");
   o.log_format = f.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
 
   // Signals are taken by one thread with sigwait: blocked here, before any thread starts, so
@@ -183,6 +186,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--shutdown-timeout", f->shutdown_timeout_seconds,
                   "Seconds running requests get to finish after SIGTERM/SIGINT")
+      ->capture_default_str();
+  cmd->add_option("--ping-interval", f->ping_seconds,
+                  "Seconds of quiet after which a stream gets a \": ping\" comment")
       ->capture_default_str();
   cmd->add_option("--max-queue", o.limits.max_waiting,
                   "Requests waiting for the engine; more get 429")

@@ -42,7 +42,8 @@ std::string format_request_log(const RequestRecord& r, LogFormat format,
     return dump_json(line);
   }
   // The path and the error come from the client: escaped so a log line stays one line.
-  std::string line = fmt::format("yak serve: {}{}{} {} {}", r.id, r.id.empty() ? "" : " ", r.method,
+  std::string line = fmt::format("yak serve: {}{}{} {} {}", r.id, r.id.empty() ? "" : " ",
+                                 escape_for_terminal(r.method, 0, 20),
                                  escape_for_terminal(r.path, 0, 200), r.status);
   if (completion)
     line += fmt::format(

@@ -96,7 +96,9 @@ void Server::Impl::handle(const HttpRequest& request, std::shared_ptr<ResponseWr
     cors.answer_preflight(request, *writer);
     return;
   }
-  serve::RequestRecord record{.method = request.method, .path = request.path};
+  serve::RequestRecord record;
+  record.method = request.method;
+  record.path = request.path;
   const auto refuse = [&](const ApiError& e, HttpHeaders extra = {}) {
     send_api_error(*writer, request, e, std::move(extra));
     record.status = e.status();
