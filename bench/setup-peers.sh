@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench` and `llama-quantize` for benchmarking Yak against it
-# (bench/compare-cpu) and for making Q4_K_M benchmark models (bench/make-models.sh).
+# Build llama.cpp's `llama-bench`, `llama-quantize` and `llama-server` for benchmarking Yak
+# against it (bench/compare-cpu, bench/compare-serve) and for making Q4_K_M benchmark models
+# (bench/make-models.sh).
 #
 # llama.cpp comes from PyPI's llama-cpp-python source package, which vendors it: the sdist is
 # downloaded with pip (no other network source), unpacked and built with CMake (Release,
-# GGML_NATIVE=ON, CPU only) in a cache folder outside the repository. Safe to run again: a
-# finished build is reused.
+# GGML_NATIVE=ON, CPU only; no libcurl, OpenSSL or web UI, so neither the build nor
+# llama-server downloads anything) in a cache
+# folder outside the repository. Safe to run again: a finished build of all three binaries is
+# reused; a build from an older version of this script that lacks one is completed.
 #
 # Usage: bench/setup-peers.sh [-j JOBS]
 #   -j JOBS   parallel compile jobs (default: number of cores)
 # Environment:
 #   YAK_PEERS_DIR   where to build (default: $HOME/.cache/yak-peers)
 #   PYTHON          interpreter whose pip downloads the sdist (default: python3)
-# Prints the paths of the two binaries at the end.
+# Prints the paths of the three binaries at the end.
 set -euo pipefail
 
 VERSION="0.3.36"
@@ -34,12 +37,21 @@ done
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number, got '$JOBS'"
 command -v cmake >/dev/null || die "cmake is not installed"
 
+TARGETS=(llama-bench llama-quantize llama-server)
 SRC="$PEERS/llama-cpp-python-$VERSION"
 BUILD="$PEERS/llama.cpp-build"
 BIN="$BUILD/bin"
+STAMP="$BUILD/.yak-done-$VERSION"
 mkdir -p "$PEERS"
 
-if [[ -x "$BIN/llama-bench" && -x "$BIN/llama-quantize" && -f "$BUILD/.yak-done-$VERSION" ]]; then
+# The stamp lists the targets its build produced, so adding a target here rebuilds.
+built_all() {
+  [[ -f "$STAMP" && "$(cat "$STAMP")" == "${TARGETS[*]}" ]] || return 1
+  local b
+  for b in "${TARGETS[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
+}
+
+if built_all; then
   log "llama.cpp (llama-cpp-python $VERSION) already built"
 else
   if [[ ! -d "$SRC/vendor/llama.cpp" ]]; then
@@ -63,17 +75,20 @@ else
   cmake -S "$SRC/vendor/llama.cpp" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
     -DGGML_NATIVE=ON -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF \
     -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-    -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=ON -DBUILD_SHARED_LIBS=OFF \
+    -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DBUILD_SHARED_LIBS=OFF \
+    -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF \
     -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$BIN" >"$PEERS/cmake-configure.log" 2>&1 \
     || die "cmake configure failed; see $PEERS/cmake-configure.log"
-  log "building llama-bench and llama-quantize with -j$JOBS (this takes a while)"
-  cmake --build "$BUILD" -j "$JOBS" --target llama-bench llama-quantize \
+  log "building ${TARGETS[*]} with -j$JOBS (this takes a while)"
+  rm -f "$STAMP"
+  cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}" \
     >"$PEERS/cmake-build.log" 2>&1 || die "build failed; see $PEERS/cmake-build.log"
-  for b in llama-bench llama-quantize; do
+  for b in "${TARGETS[@]}"; do
     [[ -x "$BIN/$b" ]] || die "the build finished but $BIN/$b is missing"
   done
-  touch "$BUILD/.yak-done-$VERSION"
+  printf '%s' "${TARGETS[*]}" >"$STAMP"
 fi
 
 log "llama-bench:    $BIN/llama-bench"
 log "llama-quantize: $BIN/llama-quantize"
+log "llama-server:   $BIN/llama-server"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install, build and run every test: unit tests and end-to-end CLI tests (through CTest), and the
-# tests of the Python tools. Safe to run again; set-up and build steps already done are skipped.
+# tests of the Python tools and of bench/serve. Safe to run again; set-up and build steps already
+# done are skipped.
 #
 # Usage: scripts/test.sh [--asan] [ctest options, e.g. -R Gguf]
 #   --asan   build with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/) and run there
@@ -24,6 +25,8 @@ done
 
 echo "[test] Python tool tests"
 "$PY" -m unittest discover -s "$REPO/tools/tests" 2>&1 | tail -4
+echo "[test] compare-serve's load generator and prompt sets (bench/serve)"
+"$PY" -m unittest discover -s "$REPO/bench/serve" 2>&1 | tail -4
 
 echo "[test] unit and end-to-end tests"
 export YAK_SHARED_DIR="${YAK_SHARED_DIR:-$REPO/../shared}"

@@ -24,7 +24,10 @@ int32_t pool_tokens(const ContextOptions& o) {
 }
 
 model::KvCacheOptions cache_options(const ContextOptions& o) {
-  return {o.max_sequences, pool_tokens(o), o.kv_block_size};
+  return {.max_sequences = o.max_sequences,
+          .capacity = pool_tokens(o),
+          .block_size = o.kv_block_size,
+          .prefix_caching = o.prefix_caching};
 }
 
 // The largest context (a multiple of the block size when that many fit) whose
@@ -59,18 +62,16 @@ struct Context::State {
   model::Decoder decoder;
   std::vector<float> logits;  // [n_outputs][n_vocab] of the last decode
   int32_t n_outputs = 0;
-  std::vector<uint8_t> live;  // by sequence id: handed out and not removed
 
+  // Handles are the cache's sequence ids.
   State(const Model::Impl& m, const ContextOptions& o)
       : options(o),
         threads(o.threads ? o.threads : std::make_shared<Threads>(o.n_threads)),
         cache(m.config, cache_options(o)),
-        decoder(m.config, m.weights, o.max_batch_tokens),
-        live(static_cast<size_t>(o.max_sequences), 0) {}
+        decoder(m.config, m.weights, o.max_batch_tokens) {}
 
   void check_live(SequenceId seq) const {
-    if (seq < 0 || static_cast<size_t>(seq) >= live.size() || live[static_cast<size_t>(seq)] == 0)
-      fail("sequence {} is not alive in this context", seq);
+    if (!cache.alive(seq)) fail("sequence {} is not alive in this context", seq);
   }
 
   uint64_t bytes() const {
@@ -91,7 +92,8 @@ Context::Context(std::shared_ptr<const Model> model, const ContextOptions& optio
     fail("thread count {} is out of range [0, 1024]", options.n_threads);
   if (options.max_batch_tokens < 1 || options.max_batch_tokens > 65536)
     fail("batch size {} is out of range [1, 65536]", options.max_batch_tokens);
-  if (options.context_size < 1) fail("the context size {} must be at least 1 token", options.context_size);
+  if (options.context_size < 1)
+    fail("the context size {} must be at least 1 token", options.context_size);
   if (options.kv_tokens < 0) fail("the KV pool size {} must not be negative", options.kv_tokens);
   // The KV cache validates the other options (and allocates nothing yet), so
   // its size is checked once they are known to be sane.
@@ -130,7 +132,7 @@ void Context::decode(const Batch& batch) {
     const int32_t pos = batch.positions()[i];
     if (token < 0 || token >= config.n_vocab)
       fail("decode: token {} at batch index {} is out of range [0, {})", token, i, config.n_vocab);
-    if (seq < 0 || seq >= cache.max_sequences() || state_->live[static_cast<size_t>(seq)] == 0)
+    if (!cache.alive(seq))
       fail("decode: sequence {} at batch index {} is not alive in this context", seq, i);
     auto [it, inserted] = next_pos.try_emplace(seq, cache.length(seq));
     if (pos != it->second)
@@ -138,8 +140,8 @@ void Context::decode(const Batch& batch) {
            pos);
     ++it->second;
     if (it->second > state_->options.context_size)
-      fail("decode: sequence {} would hold {} tokens, over the context size of {}", seq,
-           it->second, state_->options.context_size);
+      fail("decode: sequence {} would hold {} tokens, over the context size of {}", seq, it->second,
+           state_->options.context_size);
     if (batch.want_logits()[i] != 0) ++n_outputs;
   }
 
@@ -164,25 +166,24 @@ void Context::decode(const Batch& batch) {
           n, n_outputs, format_bytes(grow_activations + grow_logits), format_bytes(room));
   }
 
-  // Reserve cache room for every sequence, undoing earlier reservations if a later one fails.
-  std::vector<std::pair<int32_t, int32_t>> reserved;  // sequence, its length before
+  // Cache room for every sequence at once (all or nothing); a failure after it
+  // gives the room back. In order of sequence, as next_pos is.
+  std::vector<model::KvCache::Reservation> reservations;
+  std::vector<int32_t> lengths;  // of each reserved sequence before
+  for (const auto& [seq, end] : next_pos) {
+    reservations.push_back({seq, end - cache.length(seq)});
+    lengths.push_back(cache.length(seq));
+  }
+  cache.reserve(reservations);
   auto undo = [&] {
-    for (const auto& [seq, length] : reserved) cache.truncate(seq, length);
+    for (size_t i = 0; i < reservations.size(); ++i)
+      cache.truncate(reservations[i].seq, lengths[i]);
   };
   try {
-    for (const auto& [seq, end] : next_pos) {
-      const int32_t length = cache.length(seq);
-      cache.reserve(seq, end - length);
-      reserved.emplace_back(seq, length);
-    }
-    try {
-      state_->logits.resize(logit_floats);
-    } catch (const std::bad_alloc&) {
-      fail("decode: out of memory for the logits of {} tokens", n_outputs);
-    }
-  } catch (...) {
+    state_->logits.resize(logit_floats);
+  } catch (const std::bad_alloc&) {
     undo();
-    throw;
+    fail("decode: out of memory for the logits of {} tokens", n_outputs);
   }
 
   state_->n_outputs = 0;
@@ -202,12 +203,20 @@ void Context::decode(const Batch& batch) {
       for (size_t i = 0; i < len; ++i) outputs_done += view.want_logits[i] != 0 ? 1 : 0;
     }
     check_model_file(*model_);
+    // The cache learns each sequence's tokens (to key the blocks they fill).
+    std::vector<std::vector<int32_t>> tokens(reservations.size());  // by reservation
+    for (size_t i = 0; i < n; ++i) {
+      const auto it = std::lower_bound(
+          reservations.begin(), reservations.end(), batch.seq_ids()[i],
+          [](const model::KvCache::Reservation& r, int32_t seq) { return r.seq < seq; });
+      tokens[static_cast<size_t>(it - reservations.begin())].push_back(batch.tokens()[i]);
+    }
+    for (size_t r = 0; r < reservations.size(); ++r) cache.commit(reservations[r].seq, tokens[r]);
   } catch (...) {
     undo();
     throw;
   }
   state_->n_outputs = n_outputs;
-  for (const auto& [seq, end] : next_pos) cache.set_length(seq, end);
 }
 
 std::span<const float> Context::logits(int32_t i) const {
@@ -219,27 +228,32 @@ std::span<const float> Context::logits(int32_t i) const {
 
 int32_t Context::n_outputs() const { return state_->n_outputs; }
 SequenceId Context::add_sequence() {
-  auto it = std::find(state_->live.begin(), state_->live.end(), 0);
-  if (it == state_->live.end())
-    fail("all {} sequences of the context are in use", state_->live.size());
-  *it = 1;
-  return static_cast<SequenceId>(it - state_->live.begin());
+  if (state_->cache.live_sequences() == state_->cache.max_sequences())
+    fail("all {} sequences of the context are in use", state_->cache.max_sequences());
+  return state_->cache.add_sequence();
 }
 
 void Context::remove_sequence(SequenceId seq) {
   state_->check_live(seq);
-  state_->cache.clear(seq);
-  state_->live[static_cast<size_t>(seq)] = 0;
+  state_->cache.remove_sequence(seq);
 }
 
 SequenceId Context::fork_sequence(SequenceId seq) {
   state_->check_live(seq);
-  fail("fork_sequence: shared KV blocks are not built yet");
+  if (state_->cache.live_sequences() == state_->cache.max_sequences())
+    fail("fork_sequence: all {} sequences of the context are in use",
+         state_->cache.max_sequences());
+  return state_->cache.fork(seq);
 }
 
-int32_t Context::attach_cached_prefix(SequenceId seq, std::span<const int32_t>) {
+int32_t Context::attach_cached_prefix(SequenceId seq, std::span<const int32_t> tokens) {
   state_->check_live(seq);
-  return 0;
+  if (state_->cache.length(seq) != 0)
+    fail("attach_cached_prefix: sequence {} already holds {} tokens", seq,
+         state_->cache.length(seq));
+  // Past the context size nothing may run, so nothing there is worth attaching.
+  const auto limit = static_cast<size_t>(state_->options.context_size);
+  return state_->cache.attach_cached_prefix(seq, tokens.first(std::min(tokens.size(), limit)));
 }
 
 int32_t Context::sequence_length(SequenceId seq) const {
@@ -267,8 +281,11 @@ KvStats Context::kv_stats() const {
   s.block_size = cache.block_size();
   s.total_blocks = cache.total_blocks();
   s.used_blocks = cache.used_blocks();
+  s.cached_blocks = cache.cached_blocks();
   s.bytes_per_token = model::KvCache::bytes_per_token(model_->impl().config);
   s.allocated_bytes = cache.bytes();
+  s.prefix_queried_tokens = cache.prefix_queried_tokens();
+  s.prefix_hit_tokens = cache.prefix_hit_tokens();
   return s;
 }
 const ContextOptions& Context::options() const { return state_->options; }

@@ -39,6 +39,12 @@ Engine::Engine(std::shared_ptr<const Model> model, const SchedulerOptions& optio
 Engine::~Engine() { join(); }
 
 void Engine::start() {
+  {
+    // Alive from here: a submit or shutdown right after construction must not find the
+    // loop "stopped" before its thread has run.
+    const std::lock_guard<std::mutex> lock(inbox_.mu);
+    inbox_.stats.alive = true;
+  }
   publish();
   thread_ = std::thread([this] { loop(); });
 }
@@ -48,10 +54,6 @@ void Engine::join() {
 }
 
 void Engine::loop() {
-  {
-    const std::lock_guard<std::mutex> lock(inbox_.mu);
-    inbox_.stats.alive = true;
-  }
   while (collect()) {
     try {
       step();
@@ -90,6 +92,8 @@ bool Engine::collect() {
     waiting_.push_back(std::move(inbox_.submitted.front()));
     inbox_.submitted.pop_front();
   }
+  // Counted at once: shutdown() must not see the queue empty before the step publishes.
+  inbox_.engine_requests = static_cast<int32_t>(running_.size() + waiting_.size());
   if (inbox_.cancel_all) {
     for (const auto& job : running_) job->cancel();
     for (const auto& job : waiting_) job->cancel();

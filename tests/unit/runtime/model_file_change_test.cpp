@@ -99,15 +99,16 @@ TEST_P(ModelFileChange, ForwardPassOverATruncatedFileSurvives) {
   const auto model = Model::load(copy.path(), {.precision = GetParam()});
   const Model::Impl& m = model->impl();
   model::KvCache cache(m.config, {.max_sequences = 1, .capacity = 32, .block_size = 32});
+  const int32_t seq = cache.add_sequence();
   model::Decoder decoder(m.config, m.weights, 8);
   ThreadPool pool(2);
   copy.truncate(4096);
   const size_t faults = mapping_guard::faults_absorbed();
   const int32_t tokens[] = {1, 2};
   const int32_t positions[] = {0, 1};
-  const int32_t seqs[] = {0, 0};
+  const int32_t seqs[] = {seq, seq};
   const uint8_t want[] = {0, 1};
-  cache.reserve(0, 2);
+  cache.reserve(seq, 2);
   std::vector<float> logits(static_cast<size_t>(m.config.n_vocab));
   decoder.forward({tokens, positions, seqs, want}, cache, pool, logits.data());
   EXPECT_GT(mapping_guard::faults_absorbed(), faults);
