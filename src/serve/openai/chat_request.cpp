@@ -113,7 +113,7 @@ ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
   request.logprobs = read_bool(body, "logprobs", "logprobs").value_or(false);
   const std::optional<int64_t> top =
       read_int(body, "top_logprobs", "top_logprobs", 0, bounds.limits.max_top_logprobs);
-  if (top && !request.logprobs)
+  if (top && *top > 0 && !request.logprobs)
     throw invalid_field("top_logprobs", "'top_logprobs' requires 'logprobs' to be true");
   request.params.options.top_logprobs =
       request.logprobs ? static_cast<int32_t>(top.value_or(0)) : -1;

@@ -62,6 +62,9 @@ TEST(ApiChatRequest, LogprobsAndTopLogprobs) {
   EXPECT_EQ(refused_param(R"({"messages": [{"role": "user", "content": "x"}],
                               "top_logprobs": 2})"),
             "top_logprobs");  // without logprobs: true
+  EXPECT_EQ(parse(R"({"messages": [{"role": "user", "content": "x"}], "top_logprobs": 0})")
+                .params.options.top_logprobs,
+            -1);
   EXPECT_EQ(refused_param(R"({"messages": [{"role": "user", "content": "x"}], "logprobs": 1})"),
             "logprobs");
 }

@@ -350,7 +350,16 @@ TEST(ApiServerShutdown, StopEndsARunningStreamWithAFinalChunk) {
   ASSERT_TRUE(client.send(http_request(
       "POST", "/v1/completions",
       R"({"prompt": "Count:", "max_tokens": 400, "stream": true, "stream_options": {"include_usage": true}})")));
-  std::this_thread::sleep_for(300ms);
+  // Stopped once the request runs (before, it would be refused with a 503).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto m = call(server.port(), "GET", "/metrics");
+        return m && m->body.find(
+                        "yak:num_requests_running{model_name=\"SmolLM2-135M-Instruct."
+                        "Q4_1\"} 1\n") != std::string::npos;
+      },
+      20s));
+  std::this_thread::sleep_for(100ms);
   const auto stopped_at = Clock::now();
   server.stop();
   EXPECT_LT(Clock::now() - stopped_at, 5s);
