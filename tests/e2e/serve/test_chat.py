@@ -29,12 +29,20 @@ def stream_chat(client, model, messages=QUESTION, **kw):
     chunks = list(client.chat.completions.create(
         model=model, messages=messages, stream=True,
         stream_options={"include_usage": True}, **kw))
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    n = kw.get("n", 1)
+    texts = {i: "" for i in range(n)}
+    finish = {i: [] for i in range(n)}
+    for c in chunks:
+        for choice in c.choices:
+            texts[choice.index] += choice.delta.content or ""
+            if choice.finish_reason:
+                finish[choice.index].append(choice.finish_reason)
     usage = [c.usage for c in chunks if c.usage is not None]
-    assert len(finish) == 1, f"finish_reason in {len(finish)} chunks"
+    assert all(len(f) == 1 for f in finish.values()), f"finish_reason chunks per choice: {finish}"
     assert len(usage) == 1, f"usage in {len(usage)} chunks"
-    return chunks, text, finish[0], usage[0]
+    if n > 1:
+        return chunks, [texts[i] for i in range(n)], [finish[i][0] for i in range(n)], usage[0]
+    return chunks, texts[0], finish[0][0], usage[0]
 
 
 def test_plain_response_has_openai_shape(client, model_name):
@@ -176,8 +184,9 @@ def test_n_2(client, model_name):
     assert [c.message.content for c in again.choices] == [c.message.content for c in r.choices]
     greedy = chat(client, model_name, messages=STORY, n=2, max_tokens=8)
     assert greedy.choices[0].message.content == greedy.choices[1].message.content
-    _, text, _, usage = stream_chat(client, model_name, messages=STORY, n=2, max_tokens=8)
-    assert usage.completion_tokens == 16
+    _, texts, finishes, usage = stream_chat(client, model_name, messages=STORY, n=2, max_tokens=8)
+    assert usage.completion_tokens == 16 and finishes == ["length", "length"]
+    assert texts == [greedy.choices[0].message.content] * 2
 
 
 def test_logprobs(client, model_name):
