@@ -38,6 +38,9 @@ ServerMetrics::ServerMetrics(const std::string& model_name)
                                         "Prompt tokens looked up in the prefix cache.", labels_)),
       prefix_hits_(registry_.counter("yak:prefix_cache_hits_total",
                                      "Prompt tokens found in the prefix cache.", labels_)),
+      preemptions_(registry_.counter("yak:num_preemptions_total",
+                                     "Requests preempted to free KV blocks (recomputed later).",
+                                     labels_)),
       prompt_tokens_(
           registry_.counter("yak:prompt_tokens_total", "Prompt tokens processed.", labels_)),
       generation_tokens_(
@@ -97,6 +100,9 @@ std::string ServerMetrics::render(const SchedulerStats* stats) {
       prefix_queries_.inc(static_cast<double>(kv.prefix_queried_tokens - seen_queries_));
     if (kv.prefix_hit_tokens > seen_hits_)
       prefix_hits_.inc(static_cast<double>(kv.prefix_hit_tokens - seen_hits_));
+    if (stats->preemptions > seen_preemptions_)
+      preemptions_.inc(static_cast<double>(stats->preemptions - seen_preemptions_));
+    seen_preemptions_ = std::max(seen_preemptions_, stats->preemptions);
     seen_queries_ = std::max(seen_queries_, kv.prefix_queried_tokens);
     seen_hits_ = std::max(seen_hits_, kv.prefix_hit_tokens);
   }

@@ -42,6 +42,7 @@ class ServerMetrics {
   Gauge& kv_usage_;
   Counter& prefix_queries_;
   Counter& prefix_hits_;
+  Counter& preemptions_;
   Counter& prompt_tokens_;
   Counter& generation_tokens_;
   Histogram& ttft_;
@@ -51,6 +52,7 @@ class ServerMetrics {
   std::mutex scrape_mu_;
   int64_t seen_queries_ = 0;  // the scheduler's totals at the last scrape
   int64_t seen_hits_ = 0;
+  int64_t seen_preemptions_ = 0;
 };
 
 }  // namespace yak::serve

@@ -118,6 +118,10 @@ GenerationParams parse_generation_params(const Json& body, const RequestBounds& 
   // -1 asks for a random seed, as in llama.cpp; so does 2^32-1, llama.cpp's own "random".
   if (auto v = read_int(body, "seed", "seed", -1, std::numeric_limits<int64_t>::max()))
     s.seed = *v == -1 ? kRandomSeed : static_cast<uint64_t>(*v);
+  // llama.cpp's extension: generate past end-of-generation tokens (benchmarks use it to
+  // make every request the same length).
+  if (auto v = read_bool(body, "ignore_eos", "ignore_eos"))
+    p.options.stop_at_end_of_generation = !*v;
   s.logit_bias = parse_logit_bias(body, bounds.n_vocab);
   p.options.stop = parse_stop(body, bounds.limits);
 

@@ -59,8 +59,9 @@ TEST(ApiGenerationParams, ReadsEveryField) {
     "temperature": 0.5, "top_p": 0.9, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.1,
     "repeat_last_n": 32, "frequency_penalty": 0.5, "presence_penalty": -0.5, "seed": 42,
     "logit_bias": {"17": 100, "3": -100.0}, "stop": ["\n", "END"], "max_tokens": 99, "n": 3,
-    "stream": true, "stream_options": {"include_usage": true}})");
+    "stream": true, "stream_options": {"include_usage": true}, "ignore_eos": true})");
   const SamplingParams& s = p.options.sampling;
+  EXPECT_FALSE(p.options.stop_at_end_of_generation);
   EXPECT_FLOAT_EQ(s.temperature, 0.5f);
   EXPECT_FLOAT_EQ(s.top_p, 0.9f);
   EXPECT_EQ(s.top_k, 40);
@@ -143,6 +144,7 @@ TEST(ApiGenerationParams, OutOfRangeValuesNameTheField) {
   EXPECT_EQ(refused_param(R"({"repeat_penalty": 0})"), "repeat_penalty");
   EXPECT_EQ(refused_param(R"({"repeat_last_n": -5})"), "repeat_last_n");
   EXPECT_EQ(refused_param(R"({"frequency_penalty": 3})"), "frequency_penalty");
+  EXPECT_EQ(refused_param(R"({"ignore_eos": 1})"), "ignore_eos");
   EXPECT_EQ(refused_param(R"({"presence_penalty": -2.5})"), "presence_penalty");
   EXPECT_EQ(refused_param(R"({"max_tokens": 0})"), "max_tokens");     // chat: at least 1
   EXPECT_EQ(refused_param(R"({"max_tokens": 1025})"), "max_tokens");  // over the context
