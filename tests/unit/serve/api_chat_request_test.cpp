@@ -16,10 +16,7 @@ using test::api_error_of;
 using test::body;
 
 RequestBounds bounds() {
-  RequestBounds b;
-  b.context_size = 2048;
-  b.parallel = 4;
-  b.n_vocab = 49152;
+  RequestBounds b = test::bounds_of(2048, 4, 49152);
   b.limits.max_messages = 8;
   return b;
 }

@@ -11,6 +11,8 @@
 namespace yak::serve {
 namespace {
 
+using test::piece;
+
 ResponseMeta meta() { return {"chatcmpl-abc", 1700000000, "smol", "fp_yak"}; }
 
 RequestUpdate update(std::vector<ChoiceUpdate> choices, int32_t completion_tokens,
@@ -22,16 +24,6 @@ RequestUpdate update(std::vector<ChoiceUpdate> choices, int32_t completion_token
   u.completion_tokens = completion_tokens;
   u.first = first;
   return u;
-}
-
-ChoiceUpdate piece(int32_t index, std::string text, std::vector<int32_t> tokens,
-                   std::optional<StopReason> finished = std::nullopt) {
-  ChoiceUpdate c;
-  c.index = index;
-  c.text = std::move(text);
-  c.tokens = std::move(tokens);
-  c.finished = finished;
-  return c;
 }
 
 std::vector<std::string> dumped(const std::vector<Json>& chunks) {

@@ -14,10 +14,7 @@ using test::api_error_of;
 using test::body;
 
 RequestBounds bounds() {
-  RequestBounds b;
-  b.context_size = 2048;
-  b.parallel = 4;
-  b.n_vocab = 100;
+  RequestBounds b = test::bounds_of(2048, 4, 100);
   b.limits.max_prompts = 3;
   return b;
 }

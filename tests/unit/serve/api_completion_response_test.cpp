@@ -11,6 +11,8 @@
 namespace yak::serve {
 namespace {
 
+using test::piece;
+
 ResponseMeta meta() { return {"cmpl-xyz", 1700000000, "smol", "fp_yak"}; }
 
 RequestUpdate update(std::vector<ChoiceUpdate> choices, int32_t prompt_tokens,
@@ -20,16 +22,6 @@ RequestUpdate update(std::vector<ChoiceUpdate> choices, int32_t prompt_tokens,
   u.prompt_tokens = prompt_tokens;
   u.completion_tokens = completion_tokens;
   return u;
-}
-
-ChoiceUpdate piece(int32_t index, std::string text, std::vector<int32_t> tokens,
-                   std::optional<StopReason> finished = std::nullopt) {
-  ChoiceUpdate c;
-  c.index = index;
-  c.text = std::move(text);
-  c.tokens = std::move(tokens);
-  c.finished = finished;
-  return c;
 }
 
 TEST(ApiCompletionResponse, WholeResponseHasOpenAIsShape) {

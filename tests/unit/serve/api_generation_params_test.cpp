@@ -14,13 +14,7 @@ namespace {
 using test::api_error_of;
 using test::body;
 
-RequestBounds bounds() {
-  RequestBounds b;
-  b.context_size = 1024;
-  b.parallel = 4;
-  b.n_vocab = 1000;
-  return b;
-}
+RequestBounds bounds() { return test::bounds_of(1024, 4, 1000); }
 
 GenerationParams parse(const char* text) {
   return parse_generation_params(body(text), bounds(), -1, 1);

@@ -6,11 +6,15 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "serve/openai/api_error.h"
 #include "serve/openai/json_body.h"
+#include "serve/openai/request_bounds.h"
 #include "unit/test_paths.h"
+#include "yak/scheduler.h"
 #include "yak/tokenizer.h"
 
 namespace yak::serve::test {
@@ -46,5 +50,25 @@ inline ApiError api_error_of(const std::function<void()>& fn) {
 }
 
 inline Json body(const char* text) { return parse_json_object(text, 64); }
+
+// Request bounds of a small server: the parsers' tests vary only these.
+inline RequestBounds bounds_of(int32_t context_size, int32_t parallel, int32_t n_vocab) {
+  RequestBounds b;
+  b.context_size = context_size;
+  b.parallel = parallel;
+  b.n_vocab = n_vocab;
+  return b;
+}
+
+// One choice's share of a scheduler update.
+inline ChoiceUpdate piece(int32_t index, std::string text, std::vector<int32_t> tokens,
+                          std::optional<StopReason> finished = std::nullopt) {
+  ChoiceUpdate c;
+  c.index = index;
+  c.text = std::move(text);
+  c.tokens = std::move(tokens);
+  c.finished = finished;
+  return c;
+}
 
 }  // namespace yak::serve::test
