@@ -65,11 +65,9 @@ void Engine::loop() {
     publish();
   }
   // Quitting: whatever is left ends as cancelled.
-  for (auto* list : {&running_}) {
-    for (const auto& job : std::vector(*list)) {
-      job->finish_all(StopReason::kCallback);
-      retire(job);
-    }
+  for (const auto& job : std::vector(running_)) {
+    job->finish_all(StopReason::kCallback);
+    retire(job);
   }
   for (const auto& job : waiting_) {
     job->finish_all(StopReason::kCallback);
@@ -206,8 +204,8 @@ std::vector<StepEntry> Engine::plan() {
 
   // Decode tokens first, oldest request first; when the pool runs dry, the most recently
   // admitted request makes room, even if that is this one.
-  for (size_t j = 0; j < running_.size(); ++j) {
-    const std::shared_ptr<Job> job = running_[j];
+  for (const std::shared_ptr<Job>& job : std::vector(running_)) {
+    if (std::find(running_.begin(), running_.end(), job) == running_.end()) continue;  // a victim
     for (Choice& c : job->choices()) {
       if (!c.active() || !c.seq || c.remaining() != 1) continue;
       const int64_t need = ctx_.blocks_needed(*c.seq, 1);
@@ -220,7 +218,6 @@ std::vector<StepEntry> Engine::plan() {
       --budget;
       entries.push_back({job, c.index, c.computed, 1, {}});
     }
-    if (j >= running_.size() || running_[j] != job) --j;  // it was preempted
   }
 
   // Then prompt chunks, oldest first, within what is left of the step's budget.
