@@ -18,7 +18,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import load  # noqa: E402  (path set up above)
+import decode_probe  # noqa: E402  (path set up above)
+import load  # noqa: E402
 import prompt_sets as ps  # noqa: E402
 import report  # noqa: E402
 from servers import Failure, Server, free_ports  # noqa: E402
@@ -122,10 +123,14 @@ class ReportTest(unittest.TestCase):
         self.assertIn("out tok/s synthetic: 16c 3.00x", line)
         self.assertIn("p99 TTFT 16c synthetic: 0.50x", line)
         self.assertIn("mean TTFT multi-turn: 16c 0.40x", line)
-        bar = "\n".join(report.bar_lines(ss, "yak", "llama", None))
+        bar = "\n".join(report.bar_lines(ss, "yak", "llama", 300.0, 360.0))
         self.assertIn("synthetic at 16 clients: output tok/s 3.00x (bar >= 1.5x: yes)", bar)
         self.assertIn("multi-turn at 16 clients: output tok/s 1.00x (bar >= 1.5x: NO)", bar)
         self.assertIn("mean TTFT 0.40x (bar <= 0.5x: yes)", bar)
+        self.assertIn("1-client decode probe 300.0 tok/s vs yak bench 360.0: 0.83 "
+                      "(bar within 10%: NO)", bar)
+        self.assertNotIn("decode probe", "\n".join(report.bar_lines(ss, "yak", "llama",
+                                                                     None, 360.0)))
 
 
 class ServerLifecycleTest(unittest.TestCase):
@@ -282,6 +287,68 @@ class LoadGeneratorTest(unittest.TestCase):
         self.assertEqual(sorted(b["messages"][0]["content"] for b in self.srv.bodies),
                          sorted(f"p{i}" for i in range(7)))
         self.assertGreater(wall, 0)
+
+
+class FakeCompletionsHandler(http.server.BaseHTTPRequestHandler):
+    """Streams 9 text chunks 10 ms apart and a usage chunk counting 9 tokens, or a 400 when
+    the server's `status` says so; records each body."""
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.bodies.append(body)
+        if self.server.status != 200:
+            self.send_response(self.server.status)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for i in range(9):
+            if i:
+                time.sleep(0.01)
+            chunk = {"choices": [{"index": 0, "text": f" t{i}"}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        usage = {"choices": [], "usage": {"prompt_tokens": 128, "completion_tokens": 9}}
+        self.wfile.write(f"data: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode())
+
+    def log_message(self, *args):
+        pass
+
+
+class DecodeProbeTest(unittest.TestCase):
+    def setUp(self):
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeCompletionsHandler)
+        self.srv.bodies, self.srv.status = [], 200
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.srv.server_port}"
+
+    def tearDown(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+    def test_prompts_are_new_token_ids_of_the_benchmark_length(self):
+        a, b = decode_probe.prompt_ids(1, 0), decode_probe.prompt_ids(1, 1)
+        self.assertEqual(len(a), decode_probe.PROMPT_TOKENS)
+        self.assertNotEqual(a, b)
+        self.assertEqual(a, decode_probe.prompt_ids(1, 0))
+        self.assertTrue(all(isinstance(t, int) and t >= 1000 for t in a))
+
+    def test_rate_counts_tokens_after_the_first_over_the_stream(self):
+        rate = decode_probe.decode_rate(self.url, "m", [5, 6, 7], 10)
+        # 8 tokens after the first, over 8 gaps of 10 ms: about 100 tok/s, less for overhead.
+        self.assertGreater(rate, 40)
+        self.assertLess(rate, 110)
+        body = self.srv.bodies[0]
+        self.assertEqual(body["prompt"], [5, 6, 7])
+        self.assertEqual(body["max_tokens"], decode_probe.GENERATED_TOKENS)
+        self.assertTrue(body["stream"] and body["ignore_eos"])
+        self.assertEqual(body["temperature"], 0)
+
+    def test_an_error_status_is_a_failure(self):
+        self.srv.status = 400
+        with self.assertRaisesRegex(RuntimeError, "400"):
+            decode_probe.decode_rate(self.url, "m", [5], 10)
 
 
 class RequestErrorTest(unittest.TestCase):
