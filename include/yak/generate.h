@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@
 #include "yak/sampler.h"
 
 namespace yak {
+
+class Grammar;  // yak/grammar.h
 
 struct GenerateOptions {
   SamplingParams sampling;
@@ -26,6 +29,15 @@ struct GenerateOptions {
   // -1: none; n >= 0: each generated token's log-probability and the n most likely tokens
   // at its position, under the model's own distribution (yak/logprobs.h).
   int32_t top_logprobs = -1;
+  // Constrained decoding (yak/grammar.h); null: none. Only tokens that keep the output
+  // inside the grammar are sampled (the mask comes before every other sampling step), and
+  // generation ends when the grammar is complete and the model ends it, or when nothing more
+  // can follow (StopReason::kEndOfGeneration).
+  std::shared_ptr<const Grammar> grammar;
+  // With triggers the constraint is lazy: the output is free until it contains one of these
+  // strings, and from the first byte of that string on it must match the grammar (tool
+  // calls under tool_choice "auto": the model may answer in prose or start a call).
+  std::vector<std::string> grammar_triggers;
 };
 
 enum class StopReason { kMaxTokens, kEndOfGeneration, kStopString, kContextFull, kCallback };
