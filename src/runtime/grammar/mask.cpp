@@ -16,6 +16,7 @@ class TrieWalk {
         levels_(vocabulary.max_depth + 2) {}
 
   void run(const StackSet& state) {
+    stepper_.limit_total(kMaxEmissionsPerMask);
     levels_[0] = state;
     walk(0, 0);
   }

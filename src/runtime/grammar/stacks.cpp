@@ -156,6 +156,11 @@ void Stepper::emit(const uint32_t* top, StackSet& out) {
         fmt::format("the grammar is too ambiguous: one byte leads to more than {} parse stacks",
                     kMaxEmissionsPerByte));
   }
+  if (++total_emitted_ > total_limit_) {
+    throw GrammarError(fmt::format(
+        "the grammar is too ambiguous: computing one token mask took more than {} parse steps",
+        total_limit_));
+  }
   out.add(scratch_, top);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -57,6 +58,8 @@ class Stepper {
   // `out` = the stacks of `in` that take `byte`, moved past it. Throws GrammarError when
   // the grammar is too ambiguous (more than kMaxStacks stacks) or nests too deep.
   void advance(const StackSet& in, uint8_t byte, StackSet& out);
+  // Bounds the stacks all advances together may produce (a mask walk); GrammarError past it.
+  void limit_total(size_t emissions) { total_limit_ = emissions; }
 
  private:
   void expand(uint32_t position, StackSet& out);
@@ -65,6 +68,8 @@ class Stepper {
   const Rules& rules_;
   std::vector<uint32_t> scratch_;  // the stack below the position being expanded
   size_t emitted_ = 0;
+  size_t total_emitted_ = 0;
+  size_t total_limit_ = std::numeric_limits<size_t>::max();
 };
 
 // Whether the whole of `text` is a sentence of the grammar.
