@@ -17,6 +17,8 @@
 
 namespace yak::grammar {
 
+uint64_t hash_words(const uint32_t* words, size_t n, uint64_t seed = 0x9E3779B97F4A7C15ull);
+
 class StackSet {
  public:
   size_t size() const { return starts_.size(); }
@@ -58,6 +60,14 @@ class Stepper {
   // `out` = the stacks of `in` that take `byte`, moved past it. Throws GrammarError when
   // the grammar is too ambiguous (more than kMaxStacks stacks) or nests too deep.
   void advance(const StackSet& in, uint8_t byte, StackSet& out);
+  // The stacks that continue after a rule returns to the positions `below` (bottom first):
+  // the state right after a frame on top of them finished.
+  void resume(std::span<const uint32_t> below, StackSet& out);
+  // Frame mode: stacks are the top part of longer ones, and finishing them is not a
+  // complete match but an exit into the unknown stack below, which exited() reports (for
+  // the last advance) instead of an empty stack.
+  void set_frame_mode(bool on) { frame_mode_ = on; }
+  bool exited() const { return exited_; }
   // Bounds the stacks all advances together may produce (a mask walk); GrammarError past it.
   void limit_total(size_t emissions) { total_limit_ = emissions; }
 
@@ -68,6 +78,8 @@ class Stepper {
   const Rules& rules_;
   std::vector<uint32_t> scratch_;  // the stack below the position being expanded
   size_t emitted_ = 0;
+  bool frame_mode_ = false;
+  bool exited_ = false;
   size_t total_emitted_ = 0;
   size_t total_limit_ = std::numeric_limits<size_t>::max();
 };
