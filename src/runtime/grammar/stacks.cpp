@@ -30,7 +30,7 @@ ByteSet StackSet::next_bytes(const Rules& rules) const {
   ByteSet bytes;
   for (uint32_t at : starts_) {
     const uint32_t length = words_[at];
-    if (length != 0) bytes |= rules.terminal(words_[at + length]);
+    if (length != 0) bytes |= rules.first_bytes(words_[at + length]);
   }
   return bytes;
 }
@@ -114,10 +114,36 @@ void Stepper::advance(const StackSet& in, uint8_t byte, StackSet& out) {
   exited_ = false;
   for (size_t i = 0; i < in.size(); ++i) {
     const auto stack = in.stack(i);
-    if (stack.empty() || !rules_.terminal(stack.back()).test(byte)) continue;
+    if (stack.empty()) continue;
+    const uint32_t top = stack.back();
+    const uint32_t element = rules_.elements[top];
+    if (element_kind(element) == ElementKind::kTerminal) {
+      if (!rules_.byte_sets[element_operand(element)].test(byte)) continue;
+      scratch_.assign(stack.begin(), stack.end() - 1);
+      expand(top + 1, out);
+      continue;
+    }
+    const Dispatch& dispatch = rules_.dispatches[element_operand(element)];
+    if (!dispatch.bytes.test(byte)) continue;
     scratch_.assign(stack.begin(), stack.end() - 1);
-    expand(stack.back() + 1, out);
+    const uint32_t rest = dispatch.next[byte];
+    if (rest == kNoRest) {
+      expand(top + 1, out);
+    } else {  // the rest of the character, then what follows the class
+      const bool tail = element_kind(rules_.elements[top + 1]) == ElementKind::kEnd;
+      if (!tail) push_return(top + 1);
+      expand(rest, out);
+      if (!tail) scratch_.pop_back();
+    }
   }
+}
+
+void Stepper::push_return(uint32_t position) {
+  if (scratch_.size() >= kMaxStackDepth) {
+    throw GrammarError(fmt::format(
+        "the text nests deeper than the matcher's limit of {} open rules", kMaxStackDepth));
+  }
+  scratch_.push_back(position);
 }
 
 // Moves to `position` with scratch_ below it: a terminal is a stack top; a rule reference
@@ -128,6 +154,7 @@ void Stepper::expand(uint32_t position, StackSet& out) {
   const uint32_t element = rules_.elements[position];
   switch (element_kind(element)) {
     case ElementKind::kTerminal:
+    case ElementKind::kDispatch:
       emit(&position, out);
       return;
     case ElementKind::kEnd: {
@@ -148,13 +175,7 @@ void Stepper::expand(uint32_t position, StackSet& out) {
     case ElementKind::kRule: {
       const uint32_t rule = element_operand(element);
       const bool tail = element_kind(rules_.elements[position + 1]) == ElementKind::kEnd;
-      if (!tail) {
-        if (scratch_.size() >= kMaxStackDepth) {
-          throw GrammarError(fmt::format(
-              "the text nests deeper than the matcher's limit of {} open rules", kMaxStackDepth));
-        }
-        scratch_.push_back(position + 1);
-      }
+      if (!tail) push_return(position + 1);
       for (uint32_t a = rules_.alternative_begin[rule]; a < rules_.alternative_begin[rule + 1]; ++a)
         expand(rules_.alternative_starts[a], out);
       if (!tail) scratch_.pop_back();

@@ -1,7 +1,7 @@
 // The pushdown automaton: a state is a set of parse stacks, each a list of element
-// positions (bottom first). The top of a non-empty stack is always a terminal, the byte it
-// takes next; the positions below are where to continue when the rule above finishes. An
-// empty stack means the whole text so far is a complete match.
+// positions (bottom first). The top of a non-empty stack is always a terminal or a dispatch,
+// what takes the next byte; the positions below are where to continue when the rule above finishes.
+// An empty stack means the whole text so far is a complete match.
 //
 // Stacks live packed in one flat buffer ([length, positions...] per stack), so advancing a
 // state allocates nothing once the buffers have grown, and a state is cheap to hash and
@@ -73,6 +73,7 @@ class Stepper {
 
  private:
   void expand(uint32_t position, StackSet& out);
+  void push_return(uint32_t position);
   void emit(const uint32_t* top, StackSet& out);
 
   const Rules& rules_;
