@@ -231,6 +231,7 @@ class Compiler {
       if (inserted) dispatch.push_back(DispatchGroup{{}, rest_symbols(rests[b], owner, at)});
       dispatch[it->second].lead.set(static_cast<uint8_t>(b));
     }
+    count(sizeof(Dispatch) / sizeof(uint32_t), at);  // its table counts as that many elements
     const uint32_t id = static_cast<uint32_t>(dispatches_.size());
     dispatches_.push_back(std::move(dispatch));
     class_dispatches_.emplace(std::move(normalized), id);

@@ -83,6 +83,10 @@ TEST(GbnfError, Limits) {
   std::string many = "root ::=";
   for (int i = 0; i < 300; ++i) many += " \"a\"{10000}";
   expect_error(many, "expands to more than 2097152 elements");
+  // Each distinct non-ASCII class has a 1 KiB table: 10000 of them pass the limit.
+  std::string classes = "root ::=";
+  for (int i = 0; i < 10000; ++i) classes += " [\\u0100-\\u" + std::to_string(1000 + i) + "]";
+  expect_error(classes, "expands to more than 2097152 elements");
   // Nested repetitions share their helper rules: 10^8 characters from 20000 elements.
   const Grammar nested = Grammar::from_gbnf("root ::= (\"ab\"{10000}){10000}");
   EXPECT_FALSE(nested.matches("abab"));
