@@ -11,7 +11,7 @@ class TrieWalk {
  public:
   // With `exits`, the walk is in frame mode: it records where tokens leave the frame.
   TrieWalk(const Rules& rules, const Vocabulary& vocabulary, TokenSet& out,
-           std::vector<uint32_t>* exits)
+           std::vector<uint32_t>* exits, size_t* budget)
       : rules_(rules),
         vocabulary_(vocabulary),
         out_(out),
@@ -19,7 +19,7 @@ class TrieWalk {
         stepper_(rules),
         levels_(vocabulary.max_depth + 2) {
     stepper_.set_frame_mode(exits != nullptr);
-    stepper_.limit_total(kMaxEmissionsPerMask);
+    stepper_.share_budget(budget);
   }
 
   // The tokens below each of `nodes` (not at them) that `state` takes.
@@ -60,7 +60,8 @@ class TrieWalk {
 };
 
 std::shared_ptr<const FrameMask> frame_mask(const Rules& rules, const Vocabulary& vocabulary,
-                                            std::span<const uint32_t> frame, MaskCache& cache) {
+                                            std::span<const uint32_t> frame, MaskCache& cache,
+                                            size_t* budget) {
   const uint64_t hash = hash_words(frame.data(), frame.size());
   if (auto found = cache.frames.find(frame, hash)) return found;
   auto result = std::make_shared<FrameMask>();
@@ -68,7 +69,7 @@ std::shared_ptr<const FrameMask> frame_mask(const Rules& rules, const Vocabulary
   StackSet start;
   start.add(frame, nullptr);
   const uint32_t root = 0;
-  TrieWalk(rules, vocabulary, result->accepted, &result->exits).run(start, {&root, 1});
+  TrieWalk(rules, vocabulary, result->accepted, &result->exits, budget).run(start, {&root, 1});
   cache.frames.insert(frame, hash, result);
   return result;
 }
@@ -78,14 +79,16 @@ std::shared_ptr<const FrameMask> frame_mask(const Rules& rules, const Vocabulary
 TokenSet compute_allowed_tokens(const Rules& rules, const Vocabulary& vocabulary,
                                 const StackSet& state, MaskCache& cache) {
   TokenSet out(vocabulary.n_vocab);
+  size_t budget = kMaxEmissionsPerMask;  // for all the walks of this mask together
   Stepper stepper(rules);
+  stepper.share_budget(&budget);
   StackSet after_frame;
-  TrieWalk below_frames(rules, vocabulary, out, nullptr);
+  TrieWalk below_frames(rules, vocabulary, out, nullptr, &budget);
   for (size_t i = 0; i < state.size(); ++i) {
     const std::span<const uint32_t> stack = state.stack(i);
     if (stack.empty()) continue;
     const size_t below = stack.size() > kFrameDepth ? stack.size() - kFrameDepth : 0;
-    const auto frame = frame_mask(rules, vocabulary, stack.subspan(below), cache);
+    const auto frame = frame_mask(rules, vocabulary, stack.subspan(below), cache, &budget);
     const auto from = frame->accepted.words();
     const auto to = out.words();
     for (size_t w = 0; w < to.size(); ++w) to[w] |= from[w];

@@ -190,10 +190,10 @@ void Stepper::emit(const uint32_t* top, StackSet& out) {
         fmt::format("the grammar is too ambiguous: one byte leads to more than {} parse stacks",
                     kMaxEmissionsPerByte));
   }
-  if (++total_emitted_ > total_limit_) {
+  if (budget_ && (*budget_)-- == 0) {
     throw GrammarError(fmt::format(
         "the grammar is too ambiguous: computing one token mask took more than {} parse steps",
-        total_limit_));
+        kMaxEmissionsPerMask));
   }
   out.add(scratch_, top);
 }

@@ -68,8 +68,9 @@ class Stepper {
   // the last advance) instead of an empty stack.
   void set_frame_mode(bool on) { frame_mode_ = on; }
   bool exited() const { return exited_; }
-  // Bounds the stacks all advances together may produce (a mask walk); GrammarError past it.
-  void limit_total(size_t emissions) { total_limit_ = emissions; }
+  // Bounds the stacks that advances may produce, counted down in `*budget` (shared by the
+  // steppers of one mask computation); GrammarError when it runs out.
+  void share_budget(size_t* budget) { budget_ = budget; }
 
  private:
   void expand(uint32_t position, StackSet& out);
@@ -81,8 +82,7 @@ class Stepper {
   size_t emitted_ = 0;
   bool frame_mode_ = false;
   bool exited_ = false;
-  size_t total_emitted_ = 0;
-  size_t total_limit_ = std::numeric_limits<size_t>::max();
+  size_t* budget_ = nullptr;
 };
 
 // Whether the whole of `text` is a sentence of the grammar.

@@ -68,6 +68,26 @@ s ::= "a" s "b" | "a" s "c" | "a" s [a-z] | "a" s [a-z ]+ | "")",
   EXPECT_TRUE(refused);
 }
 
+TEST(GrammarHostile, ManyExpensiveFramesShareOneBudget) {
+  YAK_GRAMMAR_MODEL_OR_SKIP(model, test::kSmolLm2File);
+  Deadline deadline(30.0);
+  // 1500 loops over letters, each its own frame, each walking every all-letter token.
+  std::string gbnf = "root ::= x0";
+  for (int i = 1; i < 1500; ++i) gbnf += " | x" + std::to_string(i);
+  gbnf += "\n";
+  for (int i = 0; i < 1500; ++i)
+    gbnf += "x" + std::to_string(i) + " ::= [a-z]* \"" + std::to_string(i) + "\"\n";
+  GrammarMatcher m(test::bind(gbnf, *model));
+  try {
+    m.allowed_tokens();
+    ADD_FAILURE() << "no error";
+  } catch (const GrammarError& e) {
+    EXPECT_NE(std::string(e.what()).find("computing one token mask took more than"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(GrammarHostile, DeepNestingIsAnError) {
   Deadline deadline(5.0);
   const Grammar g = Grammar::from_gbnf(R"g(root ::= "(" root ")" | "x")g");
