@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 
@@ -35,23 +37,49 @@ ByteSet StackSet::next_bytes(const Rules& rules) const {
   return bytes;
 }
 
+bool StackSet::holds(size_t i, std::span<const uint32_t> prefix, const uint32_t* top,
+                     uint32_t length) const {
+  const uint32_t at = starts_[i];
+  return words_[at] == length &&
+         std::equal(prefix.begin(), prefix.end(), words_.begin() + at + 1) &&
+         (!top || words_[at + length] == *top);
+}
+
+void StackSet::reindex(size_t slot_count) {
+  slots_.assign(slot_count, 0);
+  const size_t mask = slot_count - 1;
+  for (size_t i = 0; i < hashes_.size(); ++i) {
+    size_t slot = hashes_[i] & mask;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = static_cast<uint32_t>(i + 1);
+  }
+}
+
 void StackSet::add(std::span<const uint32_t> prefix, const uint32_t* top) {
   const uint32_t length = static_cast<uint32_t>(prefix.size() + (top ? 1 : 0));
   uint64_t h = hash_words(prefix.data(), prefix.size(), 0x9E3779B97F4A7C15ull + length);
   if (top) h = hash_words(top, 1, h);
-  for (size_t i = 0; i < hashes_.size(); ++i) {
-    if (hashes_[i] != h) continue;
-    const uint32_t at = starts_[i];
-    if (words_[at] == length && std::equal(prefix.begin(), prefix.end(), words_.begin() + at + 1) &&
-        (!top || words_[at + length] == *top)) {
-      return;
+  size_t free_slot = SIZE_MAX;
+  if (hashes_.size() < kScanBelow) {
+    for (size_t i = 0; i < hashes_.size(); ++i) {
+      if (hashes_[i] == h && holds(i, prefix, top, length)) return;
     }
+  } else {
+    if (slots_.size() < 2 * (hashes_.size() + 1)) reindex(std::bit_ceil(4 * (hashes_.size() + 1)));
+    const size_t mask = slots_.size() - 1;
+    size_t slot = h & mask;
+    for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
+      const size_t i = slots_[slot] - 1;
+      if (hashes_[i] == h && holds(i, prefix, top, length)) return;
+    }
+    free_slot = slot;
   }
   if (starts_.size() >= kMaxStacks) {
     throw GrammarError(fmt::format(
         "the grammar is too ambiguous: the text so far can be parsed in more than {} ways",
         kMaxStacks));
   }
+  if (free_slot != SIZE_MAX) slots_[free_slot] = static_cast<uint32_t>(hashes_.size() + 1);
   starts_.push_back(static_cast<uint32_t>(words_.size()));
   hashes_.push_back(h);
   words_.push_back(length);
@@ -83,6 +111,7 @@ void StackSet::canonicalize() {
   words_ = std::move(words);
   starts_ = std::move(starts);
   hashes_ = std::move(hashes);
+  slots_.clear();  // rebuilt when needed
 }
 
 uint64_t StackSet::hash() const { return hash_words(words_.data(), words_.size()); }

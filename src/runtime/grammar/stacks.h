@@ -36,6 +36,7 @@ class StackSet {
     words_.clear();
     starts_.clear();
     hashes_.clear();
+    if (!slots_.empty()) slots_.clear();
   }
   // Adds prefix + [top] (or just prefix when top is absent) unless the set holds it already.
   void add(std::span<const uint32_t> prefix, const uint32_t* top);
@@ -49,6 +50,14 @@ class StackSet {
   std::vector<uint32_t> words_;
   std::vector<uint32_t> starts_;
   std::vector<uint64_t> hashes_;  // per stack, for de-duplication
+  // For large sets, an open-addressing index of hashes_ (stack index + 1; 0 is free), so
+  // that de-duplicating n stacks costs O(n), not O(n^2).
+  std::vector<uint32_t> slots_;
+  static constexpr size_t kScanBelow = 32;
+
+  bool holds(size_t i, std::span<const uint32_t> prefix, const uint32_t* top,
+             uint32_t length) const;
+  void reindex(size_t slot_count);
 };
 
 // Advances states; holds the scratch stack, so one per thread of work.
