@@ -40,6 +40,11 @@ TEST(GbnfError, SyntaxErrorsHaveLineAndColumn) {
   expect_error("root ::= \"a\"{x}", "expected a count, ',' or '}' in the repetition");
   expect_error("root ::= \"a\"{}", "'{}' needs a count");
   expect_error("root ::= \"\xC3\"", "invalid UTF-8 in the grammar");
+  expect_error("root ::= \"\xC0\x80\"", "GBNF 1:11: invalid UTF-8");        // overlong
+  expect_error("root ::= [\xF4\x90\x80\x80]", "GBNF 1:11: invalid UTF-8");  // > U+10FFFF
+  expect_error("root ::= \"\xED\xA0\x80\"", "GBNF 1:11: invalid UTF-8");    // a surrogate
+  expect_error("root ::= \"\\uD83D\\uDE00\"", "GBNF 1:11: escape U+D83D is a UTF-16 surrogate");
+  expect_error("root ::= \"\\U00110000\"", "escape U+110000 is beyond Unicode");
 }
 
 TEST(GbnfError, UndefinedMissingRootAndDuplicates) {
