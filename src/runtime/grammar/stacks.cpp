@@ -221,7 +221,7 @@ void Stepper::emit(const uint32_t* top, StackSet& out) {
   }
   if (budget_ && (*budget_)-- == 0) {
     throw GrammarError(fmt::format(
-        "the grammar is too ambiguous: computing one token mask took more than {} parse steps",
+        "the grammar is too ambiguous: computing one token mask took more than {} steps",
         kMaxEmissionsPerMask));
   }
   out.add(scratch_, top);
