@@ -212,7 +212,8 @@ std::string json_string_char_gbnf(const CodepointSet& set) {
   std::vector<std::string> alternatives;
   const CodepointSet plain = set.minus(CodepointSet::all().minus(json_plain_chars()));
   if (!plain.empty()) alternatives.push_back(gbnf_class(plain));
-  for (const CodepointRange& r : set.minus(json_plain_chars()).ranges()) {
+  const CodepointSet escaped = set.minus(json_plain_chars());
+  for (const CodepointRange& r : escaped.ranges()) {
     for (uint32_t cp = r.first; cp <= r.last; ++cp) {
       alternatives.push_back(gbnf_literal(json_escaped_char(cp)));
     }
