@@ -77,7 +77,8 @@ def test_json_object_mode_gives_an_object(client, model_name):
     for t in (0.0, 1.0):
         r = client.chat.completions.create(
             model=model_name, temperature=t, seed=3, max_tokens=MAX_TOKENS,
-            messages=[{"role": "user", "content": "Describe a cat in JSON."}],
+            messages=[{"role": "user", "content": "Describe a cat in JSON with the keys name, color "
+                                                  "and age."}],
             response_format={"type": "json_object"})
         assert r.choices[0].finish_reason == "stop"
         assert isinstance(json.loads(r.choices[0].message.content), dict)
