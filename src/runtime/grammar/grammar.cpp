@@ -26,7 +26,12 @@ ws     ::= | " " | "\n" [ \t]{0,20}
 }  // namespace
 
 Grammar Grammar::from_gbnf(std::string_view text, std::string_view root) {
-  return Grammar(std::make_shared<const grammar::Rules>(grammar::compile_gbnf(text, root)));
+  auto rules = std::make_shared<const grammar::Rules>(grammar::compile_gbnf(text, root));
+  // Expanding the start state now makes a grammar that is too ambiguous to even begin
+  // (GrammarError) fail here, where the caller reports a bad grammar, not mid-generation.
+  grammar::StackSet start;
+  grammar::Stepper(*rules).start(start);
+  return Grammar(std::move(rules));
 }
 
 Grammar Grammar::json_object() { return from_gbnf(kJsonObjectGbnf); }

@@ -1,8 +1,17 @@
-// The allowed tokens of a state: a depth-first walk of the vocabulary trie that advances
-// the state one byte per edge (so tokens sharing a prefix share its work) and skips every
-// edge whose byte no stack can take, which prunes most of the trie at once.
+// The allowed tokens of a state. A token is allowed when some stack of the state takes all
+// its bytes, so the mask is the union over stacks. For one stack, the work is split at a
+// frame, its top kFrameDepth positions:
+//  - inside the frame, a depth-first walk of the vocabulary trie advances the frame one
+//    byte per edge (tokens sharing a prefix share its work), skips every edge whose byte
+//    no stack can take, and notes the trie nodes where a token's bytes leave the frame;
+//    this depends on the frame alone and is cached by it (MaskCache::frames);
+//  - below the frame, only the subtrees of those exit nodes are walked, from the state
+//    the rest of the stack continues with.
+// Inside a JSON string the frame is the string's loop, the same at every depth, and the
+// exits are the few tokens that close the string.
 #pragma once
 
+#include "runtime/grammar/mask_cache.h"
 #include "runtime/grammar/rules.h"
 #include "runtime/grammar/stacks.h"
 #include "runtime/grammar/vocabulary.h"
@@ -10,9 +19,11 @@
 
 namespace yak::grammar {
 
+inline constexpr size_t kFrameDepth = 3;
+
 // The tokens whose bytes `state` can take, plus the end-of-generation tokens when the
-// state is a complete match.
+// state is a complete match. Reads and fills `cache.frames`.
 TokenSet compute_allowed_tokens(const Rules& rules, const Vocabulary& vocabulary,
-                                const StackSet& state);
+                                const StackSet& state, MaskCache& cache);
 
 }  // namespace yak::grammar

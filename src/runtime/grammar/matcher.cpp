@@ -77,13 +77,13 @@ const TokenSet& GrammarMatcher::allowed_tokens() {
   if (state_->mask) return *state_->mask;
   const auto start = std::chrono::steady_clock::now();
   ++cache.masks;
-  std::shared_ptr<const TokenSet> mask = cache.find(state_->stacks.words(), state_->hash);
+  std::shared_ptr<const TokenSet> mask = cache.states.find(state_->stacks.words(), state_->hash);
   if (mask) {
     ++cache.hits;
   } else {
     mask = std::make_shared<const TokenSet>(grammar::compute_allowed_tokens(
-        grammar_->grammar().rules(), grammar_->vocabulary().impl(), state_->stacks));
-    cache.insert(state_->stacks.words(), state_->hash, mask);
+        grammar_->grammar().rules(), grammar_->vocabulary().impl(), state_->stacks, cache));
+    cache.states.insert(state_->stacks.words(), state_->hash, mask);
   }
   state_->mask = std::move(mask);
   cache.nanoseconds +=

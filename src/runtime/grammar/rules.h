@@ -26,6 +26,7 @@ inline constexpr int kMaxExpansionDepth = 4096;          // chain of rules enter
 inline constexpr size_t kMaxStacks = 4096;               // parse stacks in one state
 inline constexpr size_t kMaxStackDepth = 4096;           // positions on one parse stack
 inline constexpr size_t kMaxEmissionsPerByte = 1 << 16;  // stacks produced by one byte
+inline constexpr size_t kMaxEmissionsPerMask = 1 << 25;  // stacks produced by one mask walk
 
 // 256 bits: which bytes a terminal takes.
 struct ByteSet {

@@ -10,9 +10,7 @@
 
 namespace yak::grammar {
 
-namespace {
-
-uint64_t hash_words(const uint32_t* words, size_t n, uint64_t h = 0x9E3779B97F4A7C15ull) {
+uint64_t hash_words(const uint32_t* words, size_t n, uint64_t h) {
   for (size_t i = 0; i < n; ++i) {
     h ^= words[i];
     h *= 0xFF51AFD7ED558CCDull;
@@ -20,8 +18,6 @@ uint64_t hash_words(const uint32_t* words, size_t n, uint64_t h = 0x9E3779B97F4A
   }
   return h;
 }
-
-}  // namespace
 
 bool StackSet::has_empty_stack() const {
   for (uint32_t at : starts_) {
@@ -100,9 +96,22 @@ void Stepper::start(StackSet& out) {
     expand(rules_.alternative_starts[a], out);
 }
 
+void Stepper::resume(std::span<const uint32_t> below, StackSet& out) {
+  out.clear();
+  emitted_ = 0;
+  exited_ = false;
+  if (below.empty()) {
+    emit(nullptr, out);
+    return;
+  }
+  scratch_.assign(below.begin(), below.end() - 1);
+  expand(below.back(), out);
+}
+
 void Stepper::advance(const StackSet& in, uint8_t byte, StackSet& out) {
   out.clear();
   emitted_ = 0;
+  exited_ = false;
   for (size_t i = 0; i < in.size(); ++i) {
     const auto stack = in.stack(i);
     if (stack.empty() || !rules_.terminal(stack.back()).test(byte)) continue;
@@ -123,7 +132,11 @@ void Stepper::expand(uint32_t position, StackSet& out) {
       return;
     case ElementKind::kEnd: {
       if (scratch_.empty()) {
-        emit(nullptr, out);
+        if (frame_mode_) {
+          exited_ = true;
+        } else {
+          emit(nullptr, out);
+        }
         return;
       }
       const uint32_t back = scratch_.back();
@@ -155,6 +168,11 @@ void Stepper::emit(const uint32_t* top, StackSet& out) {
     throw GrammarError(
         fmt::format("the grammar is too ambiguous: one byte leads to more than {} parse stacks",
                     kMaxEmissionsPerByte));
+  }
+  if (++total_emitted_ > total_limit_) {
+    throw GrammarError(fmt::format(
+        "the grammar is too ambiguous: computing one token mask took more than {} parse steps",
+        total_limit_));
   }
   out.add(scratch_, top);
 }

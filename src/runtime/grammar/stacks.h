@@ -9,12 +9,15 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
 #include "runtime/grammar/rules.h"
 
 namespace yak::grammar {
+
+uint64_t hash_words(const uint32_t* words, size_t n, uint64_t seed = 0x9E3779B97F4A7C15ull);
 
 class StackSet {
  public:
@@ -57,6 +60,16 @@ class Stepper {
   // `out` = the stacks of `in` that take `byte`, moved past it. Throws GrammarError when
   // the grammar is too ambiguous (more than kMaxStacks stacks) or nests too deep.
   void advance(const StackSet& in, uint8_t byte, StackSet& out);
+  // The stacks that continue after a rule returns to the positions `below` (bottom first):
+  // the state right after a frame on top of them finished.
+  void resume(std::span<const uint32_t> below, StackSet& out);
+  // Frame mode: stacks are the top part of longer ones, and finishing them is not a
+  // complete match but an exit into the unknown stack below, which exited() reports (for
+  // the last advance) instead of an empty stack.
+  void set_frame_mode(bool on) { frame_mode_ = on; }
+  bool exited() const { return exited_; }
+  // Bounds the stacks all advances together may produce (a mask walk); GrammarError past it.
+  void limit_total(size_t emissions) { total_limit_ = emissions; }
 
  private:
   void expand(uint32_t position, StackSet& out);
@@ -65,6 +78,10 @@ class Stepper {
   const Rules& rules_;
   std::vector<uint32_t> scratch_;  // the stack below the position being expanded
   size_t emitted_ = 0;
+  bool frame_mode_ = false;
+  bool exited_ = false;
+  size_t total_emitted_ = 0;
+  size_t total_limit_ = std::numeric_limits<size_t>::max();
 };
 
 // Whether the whole of `text` is a sentence of the grammar.
