@@ -100,6 +100,15 @@ TEST(JsonSchemaErrors, HostileSchemasAreBounded) {
   Json big = Json::array();
   for (int i = 0; i < 3000; ++i) big.push_back(std::string(500, 'a' + i % 26) + std::to_string(i));
   expect_error(Json{{"enum", big}}.dump(), "JSON Schema too large");
+  // The largest counts allowed compile and match.
+  const Grammar long_string = schema_grammar(R"({"type": "string", "minLength": 9990, "maxLength": 10000})");
+  EXPECT_TRUE(long_string.matches("\"" + std::string(9995, 'x') + "\""));
+  EXPECT_FALSE(long_string.matches("\"" + std::string(10001, 'x') + "\""));
+  const Grammar long_array = schema_grammar(R"({"type": "array", "items": {"const": 1}, "maxItems": 10000})");
+  std::string ones = "[1";
+  for (int i = 1; i < 10000; ++i) ones += ",1";
+  EXPECT_TRUE(long_array.matches(ones + "]"));
+  EXPECT_FALSE(long_array.matches(ones + ",1]"));
   // Long keys nest groups one level per character in the additional-key rule: still compiles.
   const std::string key(300, 'k');
   EXPECT_NO_THROW(Grammar::from_json_schema(
