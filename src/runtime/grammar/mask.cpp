@@ -78,6 +78,9 @@ std::shared_ptr<const FrameMask> frame_mask(const Rules& rules, const Vocabulary
 TokenSet compute_allowed_tokens(const Rules& rules, const Vocabulary& vocabulary,
                                 const StackSet& state, MaskCache& cache) {
   TokenSet out(vocabulary.n_vocab);
+  Stepper stepper(rules);
+  StackSet after_frame;
+  TrieWalk below_frames(rules, vocabulary, out, nullptr);
   for (size_t i = 0; i < state.size(); ++i) {
     const std::span<const uint32_t> stack = state.stack(i);
     if (stack.empty()) continue;
@@ -87,10 +90,8 @@ TokenSet compute_allowed_tokens(const Rules& rules, const Vocabulary& vocabulary
     const auto to = out.words();
     for (size_t w = 0; w < to.size(); ++w) to[w] |= from[w];
     if (below == 0 || frame->exits.empty()) continue;  // leaving the whole stack: its end
-    Stepper stepper(rules);
-    StackSet after_frame;
     stepper.resume(stack.first(below), after_frame);
-    TrieWalk(rules, vocabulary, out, nullptr).run(after_frame, frame->exits);
+    below_frames.run(after_frame, frame->exits);
   }
   if (state.has_empty_stack()) {
     for (int32_t id : vocabulary.end_ids) out.insert(id);

@@ -58,7 +58,8 @@ void expect_mask_matches_reference(GrammarMatcher& matcher, const Tokenizer& tok
 void check_random_walks(const std::string& gbnf, const std::string& model_file, int walks,
                         int steps, int checks_per_walk) {
   const test::GrammarModel* model = test::grammar_model(model_file);
-  if (model == nullptr) GTEST_SKIP() << "model file missing: " << test::model_path(model_file);
+  if (model == nullptr)
+    GTEST_SKIP() << "model file missing: " << test::grammar_model_path(model_file);
   auto grammar = test::bind(gbnf, *model);
   std::mt19937 rng(1234);
   int checked = 0;
@@ -124,6 +125,16 @@ TEST(GrammarMask, AgreesWithReferenceMultibyteClassQwen2) {
   // Tokens may end inside a character: the mask must allow the partial ones.
   check_random_walks("root ::= [\xE4\xB8\x80-\xE9\xBE\xA5]{1,40} \"\xE3\x80\x82\"",
                      test::kQwen2File, 1, 12, 3);
+}
+
+TEST(GrammarMask, AgreesWithReferenceJsonObjectLlamaSentencePiece) {
+  // Byte-fallback tokens (<0xNN>) and U+2581 spaces.
+  check_random_walks(Grammar::json_object().source(), test::kLlamaSpmFile, 2, 24, 3);
+}
+
+TEST(GrammarMask, AgreesWithReferenceMultibyteClassLlamaSentencePiece) {
+  check_random_walks("root ::= [\xE4\xB8\x80-\xE9\xBE\xA5 ]{1,40} \"\xE3\x80\x82\"",
+                     test::kLlamaSpmFile, 2, 12, 3);
 }
 
 }  // namespace
