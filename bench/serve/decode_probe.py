@@ -22,10 +22,12 @@ import re
 import socket
 import time
 import urllib.parse
+from dataclasses import dataclass
 
 PROMPT_TOKENS = 128
 GENERATED_TOKENS = 64
-_TEXT = re.compile(rb'"text":\s*"[^"]')  # a chunk with some text
+# A chunk with some text: a completion's text or a chat delta's content.
+_TEXT = re.compile(rb'"(?:text|content)":\s*"[^"]')
 
 
 def prompt_ids(seed: int, index: int, vocab_low: int = 1000, vocab_high: int = 20000) -> list[int]:
@@ -46,13 +48,39 @@ def _completion_tokens(body: bytes) -> int:
     return int(digits[:end])
 
 
-def decode_rate(base_url: str, model: str, ids: list[int], timeout_s: float) -> float:
-    """Decode tokens/s of one streamed completion of `ids`, as the client sees it."""
+@dataclass
+class TimedStream:
+    """One streamed reply as a plain socket client saw it."""
+    first: float  # perf_counter at the first chunk with text
+    end: float  # perf_counter at the end of the stream
+    completion_tokens: int  # the server's usage count
+    body: bytes  # the HTTP response, head and all
+
+    def decode_rate(self) -> float:
+        """Tokens/s after the first one."""
+        if self.completion_tokens < 2 or self.end <= self.first:
+            raise RuntimeError(f"the stream carried {self.completion_tokens} completion tokens")
+        return (self.completion_tokens - 1) / (self.end - self.first)
+
+    def events(self) -> list[dict]:
+        """The stream's data objects, parsed after the timing is done."""
+        text = self.body[self.body.find(b"\r\n\r\n") + 4:].decode("utf-8", "replace")
+        out = []
+        for line in text.splitlines():
+            if line.startswith("data: ") and line != "data: [DONE]":
+                out.append(json.loads(line[6:]))
+        return out
+
+
+def timed_stream(base_url: str, path: str, request: dict, timeout_s: float) -> TimedStream:
+    """POSTs a streamed request (`stream` and usage are set here) and times the reply,
+    reading it with a socket and a byte search so that the client costs next to nothing
+    while the server streams. The server must answer without chunked encoding or with
+    chunk sizes that do not split the search (both yak serve and llama-server do)."""
     url = urllib.parse.urlsplit(base_url)
-    body = json.dumps({"model": model, "prompt": ids, "max_tokens": GENERATED_TOKENS,
-                       "temperature": 0, "stream": True, "ignore_eos": True,
+    body = json.dumps({**request, "stream": True,
                        "stream_options": {"include_usage": True}}).encode()
-    head = (f"POST /v1/completions HTTP/1.1\r\nHost: {url.hostname}\r\n"
+    head = (f"POST {path} HTTP/1.1\r\nHost: {url.hostname}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"Connection: close\r\n\r\n").encode()
     deadline = time.monotonic() + timeout_s
@@ -71,10 +99,15 @@ def decode_rate(base_url: str, model: str, ids: list[int], timeout_s: float) -> 
         end = time.perf_counter()
     status = bytes(received[:received.find(b"\r\n")])
     if b" 200 " not in status + b" ":
-        raise RuntimeError(f"the probe request got {status.decode(errors='replace')!r}")
+        raise RuntimeError(f"{path} got {status.decode(errors='replace')!r}: "
+                           f"{bytes(received[-300:]).decode(errors='replace')}")
     if first is None:
-        raise RuntimeError("the probe stream carried no text")
-    tokens = _completion_tokens(bytes(received))
-    if tokens < 2 or end <= first:
-        raise RuntimeError(f"the probe stream carried {tokens} completion tokens")
-    return (tokens - 1) / (end - first)
+        raise RuntimeError(f"the stream of {path} carried no text")
+    return TimedStream(first, end, _completion_tokens(bytes(received)), bytes(received))
+
+
+def decode_rate(base_url: str, model: str, ids: list[int], timeout_s: float) -> float:
+    """Decode tokens/s of one streamed completion of `ids`, as the client sees it."""
+    return timed_stream(base_url, "/v1/completions",
+                        {"model": model, "prompt": ids, "max_tokens": GENERATED_TOKENS,
+                         "temperature": 0, "ignore_eos": True}, timeout_s).decode_rate()

@@ -30,6 +30,7 @@
 
 #include "yak/engine.h"
 #include "yak/generate.h"
+#include "yak/grammar.h"
 #include "yak/logprobs.h"
 
 namespace yak {
@@ -119,7 +120,8 @@ struct SchedulerStats {
   KvStats kv;
   int64_t preemptions = 0;  // in total
   int64_t steps = 0;
-  bool alive = false;  // the engine loop is running
+  GrammarStats grammar;  // the token masks of constrained requests, in total
+  bool alive = false;    // the engine loop is running
 };
 
 class Scheduler {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "cli/grammar_flags.h"
 #include "cli/precision_flag.h"
 #include "cli/sampling_flags.h"
 #include "yak/engine.h"
@@ -33,6 +34,7 @@ struct RunFlags {
   bool no_special = false;
   bool verbose_prompt = false;
   SamplingParams sampling;
+  GrammarFlags grammar;
 };
 
 void run(const RunFlags& f) {
@@ -41,6 +43,7 @@ void run(const RunFlags& f) {
   const auto model =
       Model::load(resolve_model_path(f.model), {.precision = f.precision, .threads = threads});
   const Tokenizer& tokenizer = model->tokenizer();
+  const std::shared_ptr<const Grammar> grammar = grammar_from_flags(f.grammar);
   const std::vector<int32_t> prompt =
       tokenizer.encode(f.prompt, /*add_special=*/true, /*parse_special=*/!f.no_special);
   if (prompt.empty()) fail("the prompt is empty after tokenization");
@@ -65,6 +68,7 @@ void run(const RunFlags& f) {
   gen.max_new_tokens = f.n_predict;
   gen.stop_at_end_of_generation = !f.ignore_eos;
   gen.stop = f.stop;
+  gen.grammar = grammar;
   const GenerateResult r = generate(ctx, seq, prompt, gen, [](std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
@@ -109,6 +113,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--verbose-prompt", flags->verbose_prompt, "Print the prompt's token ids");
   add_precision_flag(*cmd, flags->precision);
   add_sampling_flags(*cmd, flags->sampling);
+  add_grammar_flags(*cmd, flags->grammar);
   cmd->callback([flags] { run(*flags); });
 }
 

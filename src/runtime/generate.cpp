@@ -4,6 +4,8 @@
 #include <optional>
 
 #include "core/error.h"
+#include "runtime/constrained_output.h"
+#include "yak/grammar.h"
 #include "yak/stop_strings.h"
 #include "yak/tokenizer.h"
 
@@ -41,6 +43,14 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
   for (int32_t t : prompt) sampler.accept(t);
   StreamDecoder stream(tokenizer);
   StopStrings stops(options.stop);  // before anything runs: a bad stop string changes nothing
+  if (!options.grammar_triggers.empty() && !options.grammar)
+    fail("generate: grammar triggers were given without a grammar");
+  std::optional<runtime::ConstrainedOutput> constraint;
+  std::vector<float> masked;
+  if (options.grammar)
+    constraint.emplace(std::make_shared<const TokenGrammar>(
+                           *options.grammar, std::make_shared<const GrammarVocabulary>(tokenizer)),
+                       options.grammar_triggers, tokenizer);
 
   GenerateResult result;
   result.prompt_tokens = static_cast<int32_t>(prompt.size());
@@ -76,17 +86,31 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
   };
   result.stop_reason = StopReason::kMaxTokens;
   while (!reached_limit()) {
-    const int32_t token = sampler.sample(ctx.logits(0));
+    std::span<const float> choosable = ctx.logits(0);
+    const bool constrained = constraint && constraint->active();
+    if (constrained) {
+      masked.assign(choosable.begin(), choosable.end());
+      constraint->mask(masked);
+      choosable = masked;
+    }
+    const int32_t token = sampler.sample(choosable);
     sampler.accept(token);
+    if (constraint) constraint->accept(token);
     result.tokens.push_back(token);
     if (options.top_logprobs >= 0)
       result.logprobs.push_back(token_logprobs(ctx.logits(0), token, options.top_logprobs));
-    if (options.stop_at_end_of_generation && tokenizer.is_end_of_generation(token)) {
+    // Under a grammar an end token comes only where the output is complete, and ends it.
+    if ((options.stop_at_end_of_generation || constrained) &&
+        tokenizer.is_end_of_generation(token)) {
       result.stop_reason = StopReason::kEndOfGeneration;
       break;
     }
     if (const std::optional<StopReason> reason = emit(stream.push(token))) {
       result.stop_reason = *reason;
+      break;
+    }
+    if (constraint && constraint->must_end()) {
+      result.stop_reason = StopReason::kEndOfGeneration;
       break;
     }
     if (reached_limit()) break;  // the last token needs no forward pass

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/system_memory.h"
 #include "model/kv_cache.h"
+#include "runtime/grammar_binder.h"
 #include "runtime/model_impl.h"
 #include "runtime/scheduler_engine.h"
 
@@ -48,6 +49,7 @@ struct Scheduler::Impl {
   SchedulerOptions options;
   runtime::Inbox inbox;
   std::unique_ptr<runtime::Engine> engine;
+  std::unique_ptr<runtime::GrammarBinder> grammars;
   uint64_t next_id = 1;  // under inbox.mu
 
   void validate(const CompletionRequest& r) const {
@@ -63,6 +65,8 @@ struct Scheduler::Impl {
            options.max_running);
     if (r.prompt_logprobs < -1 || r.prompt_logprobs > 20)
       fail("prompt log-probabilities ask for {} alternatives; at most 20", r.prompt_logprobs);
+    if (!r.options.grammar_triggers.empty() && !r.options.grammar)
+      fail("grammar triggers were given without a grammar");
     if (r.options.top_logprobs < -1 || r.options.top_logprobs > 20)
       fail("top_logprobs = {} is out of range [0, 20]", r.options.top_logprobs);
     const int64_t max_new = r.options.max_new_tokens;
@@ -94,6 +98,7 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions&
   if (!model) fail("the scheduler needs a model");
   impl_->model = std::move(model);
   impl_->options = resolve(*impl_->model, options);
+  impl_->grammars = std::make_unique<runtime::GrammarBinder>(impl_->model->tokenizer());
   impl_->engine = std::make_unique<runtime::Engine>(impl_->model, impl_->options, impl_->inbox);
   impl_->engine->start();
 }
@@ -124,8 +129,11 @@ std::shared_ptr<RequestHandle> Scheduler::submit(CompletionRequest request,
     id = impl_->next_id++;
   }
   // Built outside the lock: it validates sampling parameters and stop strings.
-  auto job = std::make_shared<runtime::Job>(id, std::move(request), std::move(on_update),
-                                            *impl_->model, impl_->options.context_size);
+  std::shared_ptr<const TokenGrammar> grammar;
+  if (request.options.grammar) grammar = impl_->grammars->bind(*request.options.grammar);
+  auto job =
+      std::make_shared<runtime::Job>(id, std::move(request), std::move(on_update), *impl_->model,
+                                     impl_->options.context_size, std::move(grammar));
   {
     const std::lock_guard<std::mutex> lock(inbox.mu);
     if (!inbox.accepting) throw UnavailableError("the server is shutting down");
@@ -150,8 +158,13 @@ void Scheduler::shutdown(std::chrono::milliseconds grace) {
 }
 
 SchedulerStats Scheduler::stats() const {
-  const std::lock_guard<std::mutex> lock(impl_->inbox.mu);
-  return impl_->inbox.stats;
+  SchedulerStats s;
+  {
+    const std::lock_guard<std::mutex> lock(impl_->inbox.mu);
+    s = impl_->inbox.stats;
+  }
+  s.grammar = impl_->grammars->stats();
+  return s;
 }
 
 const Model& Scheduler::model() const { return *impl_->model; }

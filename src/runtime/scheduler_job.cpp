@@ -16,18 +16,19 @@ SamplingParams choice_sampling(const CompletionRequest& request, int32_t index) 
 }  // namespace
 
 Choice::Choice(int32_t i, const CompletionRequest& request, const Tokenizer& tokenizer,
-               int32_t n_vocab)
+               int32_t n_vocab, const std::shared_ptr<const TokenGrammar>& grammar)
     : index(i),
       tokens(request.prompt),
       sampler(choice_sampling(request, i), n_vocab),
       stream(tokenizer),
       stops(request.options.stop) {
+  if (grammar) constraint.emplace(grammar, request.options.grammar_triggers, tokenizer);
   for (int32_t t : request.prompt) sampler.accept(t);
   pending.index = i;
 }
 
 Job::Job(uint64_t id, CompletionRequest request, UpdateCallback on_update, const Model& model,
-         int32_t context_size)
+         int32_t context_size, std::shared_ptr<const TokenGrammar> grammar)
     : RequestHandle(id),
       request_(std::move(request)),
       on_update_(std::move(on_update)),
@@ -37,7 +38,8 @@ Job::Job(uint64_t id, CompletionRequest request, UpdateCallback on_update, const
   request_.options.sampling.seed = resolve_seed(request_.options.sampling.seed);
   const int32_t n_vocab = model.info().n_vocab;
   choices_.reserve(static_cast<size_t>(request_.n));
-  for (int32_t i = 0; i < request_.n; ++i) choices_.emplace_back(i, request_, tokenizer_, n_vocab);
+  for (int32_t i = 0; i < request_.n; ++i)
+    choices_.emplace_back(i, request_, tokenizer_, n_vocab, grammar);
   max_new_tokens_ = request_.options.max_new_tokens >= 0 ? request_.options.max_new_tokens
                                                          : context_size - prompt_size();
   forked_ = request_.n == 1;
@@ -75,21 +77,35 @@ void Job::advance(Choice& c, std::span<const float> logits, int32_t context_size
     finish(c, StopReason::kMaxTokens);
     return;
   }
-  const int32_t token = c.sampler.sample(logits);
+  std::span<const float> choosable = logits;
+  const bool constrained = c.constraint && c.constraint->active();
+  if (constrained) {
+    c.masked.assign(logits.begin(), logits.end());
+    c.constraint->mask(c.masked);
+    choosable = c.masked;
+  }
+  const int32_t token = c.sampler.sample(choosable);
   c.sampler.accept(token);
+  if (c.constraint) c.constraint->accept(token);
   c.tokens.push_back(token);
   ++c.generated;
   c.pending.tokens.push_back(token);
+  // Under the model's own distribution, the mask not applied (docs/structured-output.md).
   if (request_.options.top_logprobs >= 0)
     c.pending.logprobs.push_back(token_logprobs(logits, token, request_.options.top_logprobs));
   changed_ = true;
-  if (request_.options.stop_at_end_of_generation && tokenizer_.is_end_of_generation(token)) {
+  // A grammar allows an end token only where its output is complete: that ends it even
+  // when the request ignores end tokens.
+  if ((request_.options.stop_at_end_of_generation || constrained) &&
+      tokenizer_.is_end_of_generation(token)) {
     finish(c, StopReason::kEndOfGeneration);
     return;
   }
   emit(c, c.stream.push(token));
   if (c.finished) return;
-  if (c.generated >= max_new_tokens_) {
+  if (c.constraint && c.constraint->must_end()) {
+    finish(c, StopReason::kEndOfGeneration);
+  } else if (c.generated >= max_new_tokens_) {
     finish(c, StopReason::kMaxTokens);
   } else if (static_cast<int64_t>(c.tokens.size()) > context_size) {
     // Running the token just sampled would take the sequence past its context.

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "runtime/constrained_output.h"
 #include "yak/scheduler.h"
 #include "yak/stop_strings.h"
 #include "yak/tokenizer.h"
@@ -22,7 +23,7 @@ namespace yak::runtime {
 // computed yet; after a preemption none is, and they are all run again (a prefill).
 struct Choice {
   Choice(int32_t index, const CompletionRequest& request, const Tokenizer& tokenizer,
-         int32_t n_vocab);
+         int32_t n_vocab, const std::shared_ptr<const TokenGrammar>& grammar);
 
   int32_t index;
   std::optional<SequenceId> seq;
@@ -32,6 +33,8 @@ struct Choice {
   Sampler sampler;
   StreamDecoder stream;
   StopStrings stops;
+  std::optional<ConstrainedOutput> constraint;  // under a grammar
+  std::vector<float> masked;                    // the logits with the grammar's mask
   std::optional<StopReason> finished;
   ChoiceUpdate pending;  // what the current step added, sent at its end
 
@@ -41,8 +44,9 @@ struct Choice {
 
 class Job final : public RequestHandle {
  public:
+  // `grammar`: request.options.grammar bound to the model's vocabulary (null without one).
   Job(uint64_t id, CompletionRequest request, UpdateCallback on_update, const Model& model,
-      int32_t context_size);
+      int32_t context_size, std::shared_ptr<const TokenGrammar> grammar = nullptr);
 
   void cancel() override { cancelled_.store(true, std::memory_order_relaxed); }
   bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }

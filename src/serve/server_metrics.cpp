@@ -41,6 +41,15 @@ ServerMetrics::ServerMetrics(const std::string& model_name)
       preemptions_(registry_.counter("yak:num_preemptions_total",
                                      "Requests preempted to free KV blocks (recomputed later).",
                                      labels_)),
+      grammar_masks_(registry_.counter("yak:grammar_masks_total",
+                                       "Token masks of constrained requests (one per constrained "
+                                       "token).",
+                                       labels_)),
+      grammar_mask_hits_(registry_.counter("yak:grammar_mask_cache_hits_total",
+                                           "Token masks found in a grammar's mask cache.",
+                                           labels_)),
+      grammar_mask_seconds_(registry_.counter("yak:grammar_mask_seconds_total",
+                                              "Time spent computing token masks.", labels_)),
       prompt_tokens_(
           registry_.counter("yak:prompt_tokens_total", "Prompt tokens processed.", labels_)),
       generation_tokens_(
@@ -96,15 +105,16 @@ std::string ServerMetrics::render(const SchedulerStats* stats) {
                       ? static_cast<double>(kv.used_blocks) / static_cast<double>(kv.total_blocks)
                       : 0.0);
     // The scheduler keeps totals; the counters grow by what was added since the last scrape.
-    if (kv.prefix_queried_tokens > seen_queries_)
-      prefix_queries_.inc(static_cast<double>(kv.prefix_queried_tokens - seen_queries_));
-    if (kv.prefix_hit_tokens > seen_hits_)
-      prefix_hits_.inc(static_cast<double>(kv.prefix_hit_tokens - seen_hits_));
-    if (stats->preemptions > seen_preemptions_)
-      preemptions_.inc(static_cast<double>(stats->preemptions - seen_preemptions_));
-    seen_preemptions_ = std::max(seen_preemptions_, stats->preemptions);
-    seen_queries_ = std::max(seen_queries_, kv.prefix_queried_tokens);
-    seen_hits_ = std::max(seen_hits_, kv.prefix_hit_tokens);
+    const auto grow = [](Counter& counter, int64_t total, int64_t& seen, double unit = 1.0) {
+      if (total > seen) counter.inc(static_cast<double>(total - seen) * unit);
+      seen = std::max(seen, total);
+    };
+    grow(prefix_queries_, kv.prefix_queried_tokens, seen_queries_);
+    grow(prefix_hits_, kv.prefix_hit_tokens, seen_hits_);
+    grow(preemptions_, stats->preemptions, seen_preemptions_);
+    grow(grammar_masks_, stats->grammar.masks, seen_grammar_masks_);
+    grow(grammar_mask_hits_, stats->grammar.cache_hits, seen_grammar_mask_hits_);
+    grow(grammar_mask_seconds_, stats->grammar.mask_nanoseconds, seen_grammar_mask_ns_, 1e-9);
   }
   return registry_.render();
 }

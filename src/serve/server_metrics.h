@@ -43,6 +43,9 @@ class ServerMetrics {
   Counter& prefix_queries_;
   Counter& prefix_hits_;
   Counter& preemptions_;
+  Counter& grammar_masks_;
+  Counter& grammar_mask_hits_;
+  Counter& grammar_mask_seconds_;
   Counter& prompt_tokens_;
   Counter& generation_tokens_;
   Histogram& ttft_;
@@ -53,6 +56,9 @@ class ServerMetrics {
   int64_t seen_queries_ = 0;  // the scheduler's totals at the last scrape
   int64_t seen_hits_ = 0;
   int64_t seen_preemptions_ = 0;
+  int64_t seen_grammar_masks_ = 0;
+  int64_t seen_grammar_mask_hits_ = 0;
+  int64_t seen_grammar_mask_ns_ = 0;
 };
 
 }  // namespace yak::serve

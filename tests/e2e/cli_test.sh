@@ -30,6 +30,20 @@ check "run seeded again" "$YAK" run -m "$MODEL" -p "Once upon a time" -n 16 --te
 cmp -s "$TMP/out" "$TMP/seeded" && { passed=$((passed + 1)); echo "PASS same seed same text"; } \
   || { failed=$((failed + 1)); echo "FAIL same seed gave different text"; }
 
+# Output constraints: a JSON Schema's output parses and has the required field; a GBNF
+# grammar's output is one of its sentences; a schema or grammar that cannot be used is an error
+# naming the problem.
+check "run json schema" "$YAK" run -m "$MODEL" -p "A person as JSON:" -n 200 --temp 0.7 --seed 3 \
+  -j '{"type":"object","properties":{"age":{"type":"integer","minimum":0,"maximum":99}},"required":["age"]}'
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert 0 <= v["age"] <= 99, v' "$TMP/out" \
+  && pass "run json schema output validates" || fail "run json schema output: $(cat "$TMP/out")"
+check "run grammar" "$YAK" run -m "$MODEL" -p "Is the sky blue?" -n 20 --temp 1 --seed 4 --grammar 'root ::= "yes" | "no"'
+grep -qxE "yes|no" "$TMP/out" && pass "run grammar output is a sentence" || fail "run grammar output: $(cat "$TMP/out")"
+expect_error "run unsupported schema keyword" "unsupported JSON Schema keyword 'not'" \
+  "$YAK" run -m "$MODEL" -p "x" -n 2 -j '{"not":{}}'
+expect_error "run undefined grammar rule" "undefined" "$YAK" run -m "$MODEL" -p "x" -n 2 --grammar 'root ::= missing'
+expect_error "run two constraints" "json-schema" "$YAK" run -m "$MODEL" -p "x" -n 2 --grammar 'root ::= "a"' -j '{}'
+
 # The default model is found without -m when run from the source tree.
 (cd "$SRC" && check "run default model" "$YAK" run -p "Hi" -n 2 --temp 0)
 

@@ -8,6 +8,7 @@
 
 #include "serve/openai/api_error.h"
 #include "serve/openai/fields.h"
+#include "serve/openai/output_constraint.h"
 #include "yak/sampler.h"
 #include "yak/text.h"
 
@@ -124,6 +125,7 @@ GenerationParams parse_generation_params(const Json& body, const RequestBounds& 
     p.options.stop_at_end_of_generation = !*v;
   s.logit_bias = parse_logit_bias(body, bounds.n_vocab);
   p.options.stop = parse_stop(body, bounds.limits);
+  p.options.grammar = parse_output_constraint(body);
 
   // max_completion_tokens is the newer name; it wins when both are given.
   p.options.max_new_tokens = default_max_tokens;
@@ -161,11 +163,6 @@ void reject_unsupported_fields(const Json& body) {
   const auto not_yet = [](const std::string& param, const std::string& what) {
     throw unsupported_field(param, fmt::format("'{}' is not supported yet: {}", param, what));
   };
-  if (const Json* format = field(body, "response_format")) {
-    const bool plain_text = format->is_object() && format->size() == 1 &&
-                            format->contains("type") && (*format)["type"] == "text";
-    if (!plain_text) not_yet("response_format", "only {\"type\": \"text\"} is accepted");
-  }
   for (const char* name : {"tools", "functions"})
     if (const Json* list = field(body, name);
         list != nullptr && !(list->is_array() && list->empty()))

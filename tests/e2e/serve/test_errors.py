@@ -79,7 +79,6 @@ def test_unknown_fields_are_ignored(server, model_name):
 
 
 @pytest.mark.parametrize("field,value", [
-    ("response_format", {"type": "json_object"}),
     ("tools", [{"type": "function", "function": {"name": "f", "parameters": {}}}]),
     ("tool_choice", "auto"),
 ])
