@@ -13,4 +13,18 @@ namespace yak::grammar {
 // Requires minimum <= maximum when both are given.
 std::string integer_range_gbnf(std::optional<int64_t> minimum, std::optional<int64_t> maximum);
 
+// An integer bound on a number, inclusive (minimum/maximum) or exclusive.
+struct NumberBound {
+  int64_t value;
+  bool exclusive = false;
+};
+
+// A parenthesized GBNF expression for the JSON numbers between the bounds (either optional),
+// written without an exponent: `-? int ("." digits)?` (a bounded number with an exponent is
+// refused: stricter, never looser). Exact: the integer part is an integer range, and at a
+// bound the fraction is constrained (none or zeros at an inclusive upper end, not all zeros
+// just above an exclusive lower end). "-0" forms are taken only when the range reaches below 0.
+// Returns "" when no number lies between the bounds.
+std::string number_range_gbnf(std::optional<NumberBound> low, std::optional<NumberBound> high);
+
 }  // namespace yak::grammar

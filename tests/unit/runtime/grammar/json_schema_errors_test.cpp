@@ -27,8 +27,9 @@ TEST(JsonSchemaErrors, UnsupportedKeywordsNameKeywordAndPointer) {
   expect_error(R"({"$defs": {"a/b": {"type": "object", "properties": {"x~y": {"if": {}}}}},
                    "$ref": "#/$defs/a~1b"})",
                "'if' at /$defs/a~1b/properties/x~0y");
-  expect_error(R"({"type": "number", "minimum": 0})",
-               "unsupported JSON Schema keyword 'minimum' on type 'number' at the root");
+  expect_error(R"({"type": "number", "minimum": 0.5})",
+               "unsupported JSON Schema keyword 'minimum' on type 'number' at the root: only "
+               "integer bounds");
   expect_error(R"({"anyOf": [{"type": "string"}], "type": "string"})",
                "keyword 'type' alongside 'anyOf' at the root");
   expect_error(R"({"$ref": "#/$defs/a", "maxLength": 3, "$defs": {"a": {}}})",
