@@ -82,8 +82,12 @@ std::vector<std::string> natural_range(const std::string& low,
     std::string to = (high && length == high->size()) ? *high : std::string(length, '9');
     alternatives.push_back(same_length_range(from, to));
   }
-  if (!high) {  // every number longer than low
-    alternatives.push_back(fmt::format("[1-9] {} [0-9]*", any_digits(low.size())));
+  if (!high && low.size() < kMaxIntegerDigits) {  // every longer number, up to the digit cap
+    std::string longer = "[1-9]";
+    if (!low.empty()) longer += " " + any_digits(low.size());
+    const size_t more = kMaxIntegerDigits - low.size() - 1;
+    if (more > 0) longer += fmt::format(" [0-9]{{0,{}}}", more);
+    alternatives.push_back(longer);
   }
   return alternatives;
 }
@@ -97,9 +101,11 @@ std::string magnitude(int64_t value) {  // |value| as decimal, INT64_MIN include
 // both non-negative; alternatives appended to `out`.
 void magnitude_range(NumberBound low, std::optional<NumberBound> high,
                      std::vector<std::string>& out) {
-  const std::string any_fraction = "(\".\" [0-9]+)?";
-  const std::string zero_fraction = "(\".\" \"0\"+)?";
-  const std::string nonzero_fraction = "\".\" \"0\"* [1-9] [0-9]*";
+  const size_t f = kMaxFractionDigits;
+  const std::string any_fraction = fmt::format("(\".\" [0-9]{{1,{}}})?", f);
+  const std::string zero_fraction = fmt::format("(\".\" \"0\"{{1,{}}})?", f);
+  const std::string nonzero_fraction =
+      fmt::format("\".\" \"0\"{{0,{}}} [1-9] [0-9]{{0,{}}}", f - 1, f - 1);
   const std::string a = std::to_string(low.value);
   if (high && high->value < low.value) return;
   if (high && high->value == low.value) {  // one integer part: [a, a]

@@ -11,6 +11,13 @@ namespace yak::grammar {
 
 // A parenthesized GBNF expression (rule-free) for the integers in [minimum, maximum].
 // Requires minimum <= maximum when both are given.
+// Digits a number may have where the schema sets no bound, as Grammar::json_object() allows,
+// so that a model cannot write digits forever: 16 in the integer part (an integer range's
+// open side included), 16 in the fraction, 3 in the exponent.
+inline constexpr size_t kMaxIntegerDigits = 16;
+inline constexpr size_t kMaxFractionDigits = 16;
+inline constexpr size_t kMaxExponentDigits = 3;
+
 std::string integer_range_gbnf(std::optional<int64_t> minimum, std::optional<int64_t> maximum);
 
 // An integer bound on a number, inclusive (minimum/maximum) or exclusive.

@@ -85,7 +85,13 @@ TEST(JsonSchemaIntegerRange, SixtyFourBitExtremes) {
   const Grammar big = Grammar::from_gbnf(
       "root ::= " + grammar::integer_range_gbnf(9000000000000000000, std::nullopt));
   EXPECT_TRUE(big.matches("9000000000000000000"));
-  EXPECT_TRUE(big.matches("123456789012345678901234567890"));
+  EXPECT_TRUE(big.matches("9999999999999999999"));
+  // An open side stops at the digit cap (here: the bound's own length).
+  EXPECT_FALSE(big.matches("12345678901234567890"));
+  const Grammar open =
+      Grammar::from_gbnf("root ::= " + grammar::integer_range_gbnf(-5, std::nullopt));
+  EXPECT_TRUE(open.matches("9999999999999999"));
+  EXPECT_FALSE(open.matches("10000000000000000"));
   EXPECT_FALSE(big.matches("8999999999999999999"));
 }
 
