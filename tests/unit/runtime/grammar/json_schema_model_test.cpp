@@ -110,7 +110,10 @@ TEST(JsonSchemaModel, DefaultModelOutputsStayInTheGrammar) {
     GTEST_SKIP() << e.what();
   }
   auto vocabulary = std::make_shared<const GrammarVocabulary>(model->tokenizer());
-  Context ctx(model, {.n_threads = 2, .context_size = 2048});
+  ContextOptions options;
+  options.n_threads = 2;
+  options.context_size = 2048;
+  Context ctx(model, options);
   std::vector<std::filesystem::path> files;
   for (std::string_view name : kSchemas) {
     files.push_back(std::string(YAK_SOURCE_DIR) + "/tests/data/json_schema/" + std::string(name));
