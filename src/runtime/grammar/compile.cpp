@@ -15,11 +15,22 @@ namespace yak::grammar {
 
 namespace {
 
+enum class SymbolKind { kTerminal, kRule, kDispatch };
 struct Symbol {
-  bool is_rule = false;
-  uint32_t id = 0;  // a rule index, or a byte set index
+  SymbolKind kind = SymbolKind::kTerminal;
+  uint32_t id = 0;  // a byte set, rule or dispatch index
+  bool is_rule() const { return kind == SymbolKind::kRule; }
 };
 using Alternative = std::vector<Symbol>;
+
+// A class reaching beyond ASCII, as one element: the first byte picks the rest of the
+// character's pattern (lead bytes with the same rest share a group; a group's rest is
+// empty for ASCII, else terminals or a rule of alternatives).
+struct DispatchGroup {
+  ByteSet lead;
+  Alternative rest;
+};
+using DispatchBuild = std::vector<DispatchGroup>;
 
 struct SymbolicRule {
   std::string name;
@@ -63,7 +74,8 @@ class Compiler {
   std::unordered_map<std::string, uint32_t> by_name_;
   std::vector<ByteSet> byte_sets_;
   std::map<std::array<uint64_t, 4>, uint32_t> byte_set_ids_;
-  std::map<std::vector<CodePointRange>, uint32_t> class_rules_;
+  std::vector<DispatchBuild> dispatches_;
+  std::map<std::vector<CodePointRange>, uint32_t> class_dispatches_;
   size_t symbols_ = 0;
 
   template <typename... Args>
@@ -90,11 +102,15 @@ class Compiler {
             kMaxElements);
   }
 
+  bool empty_terminal(const Symbol& s) const {
+    return s.kind == SymbolKind::kTerminal && byte_sets_[s.id].empty();
+  }
+
   Symbol terminal(const ByteSet& set) {
     auto [it, inserted] =
         byte_set_ids_.try_emplace(set.bits, static_cast<uint32_t>(byte_sets_.size()));
     if (inserted) byte_sets_.push_back(set);
-    return Symbol{false, it->second};
+    return Symbol{SymbolKind::kTerminal, it->second};
   }
 
   Alternative lower(const Sequence& sequence, uint32_t owner) {
@@ -117,24 +133,25 @@ class Compiler {
     if (one.size() != 1) {
       const uint32_t wrapped = add_helper(owner, item.position);
       rules_[wrapped].alternatives.push_back(std::move(one));
-      one = Alternative{Symbol{true, wrapped}};
+      one = Alternative{Symbol{SymbolKind::kRule, wrapped}};
     }
     for (int i = 0; i < item.min; ++i) append(out, one, item.position);
     if (item.max < 0) {  // x* as r ::= x r | (right recursion: the stack does not grow)
       const uint32_t star = add_helper(owner, item.position);
-      rules_[star].alternatives = {Alternative{one[0], Symbol{true, star}}, Alternative{}};
-      append(out, Alternative{Symbol{true, star}}, item.position);
+      rules_[star].alternatives = {Alternative{one[0], Symbol{SymbolKind::kRule, star}},
+                                   Alternative{}};
+      append(out, Alternative{Symbol{SymbolKind::kRule, star}}, item.position);
     } else if (item.max > item.min) {  // x{0,k} as r_k ::= x r_(k-1) | , r_1 ::= x |
       uint32_t previous = 0;
       for (int i = 0; i < item.max - item.min; ++i) {
         const uint32_t optional = add_helper(owner, item.position);
         Alternative first{one[0]};
-        if (i > 0) first.push_back(Symbol{true, previous});
+        if (i > 0) first.push_back(Symbol{SymbolKind::kRule, previous});
         count(first.size(), item.position);
         rules_[optional].alternatives = {std::move(first), Alternative{}};
         previous = optional;
       }
-      append(out, Alternative{Symbol{true, previous}}, item.position);
+      append(out, Alternative{Symbol{SymbolKind::kRule, previous}}, item.position);
     }
   }
 
@@ -160,7 +177,7 @@ class Compiler {
       case Item::Kind::kRule: {
         const auto it = by_name_.find(item.rule);
         if (it == by_name_.end()) error(item.position, "undefined rule '{}'", item.rule);
-        return {Symbol{true, it->second}};
+        return {Symbol{SymbolKind::kRule, it->second}};
       }
       case Item::Kind::kGroup: {
         if (item.alternatives.size() == 1) return lower(item.alternatives[0], owner);
@@ -169,14 +186,15 @@ class Compiler {
           Alternative lowered = lower(s, owner);
           rules_[group].alternatives.push_back(std::move(lowered));
         }
-        return {Symbol{true, group}};
+        return {Symbol{SymbolKind::kRule, group}};
       }
     }
     return {};
   }
 
-  // A class over code points: one terminal when it is all ASCII, else a helper rule whose
-  // alternatives are the UTF-8 byte patterns (shared by every use of the same class).
+  // A class over code points: one terminal when it is all ASCII, else one dispatch element
+  // (shared by every use of the same class), so that inside a string the matcher holds one
+  // stack for "a character" rather than one per UTF-8 pattern.
   Symbol class_symbol(std::vector<CodePointRange> ranges, bool negated, uint32_t owner,
                       SourcePosition at) {
     std::vector<CodePointRange> normalized = normalize_ranges(std::move(ranges), negated);
@@ -189,38 +207,68 @@ class Compiler {
       if (hi >= 0x80) multibyte = true;
     }
     if (!multibyte) return terminal(ascii);
-    if (auto it = class_rules_.find(normalized); it != class_rules_.end())
-      return {true, it->second};
+    if (auto it = class_dispatches_.find(normalized); it != class_dispatches_.end())
+      return {SymbolKind::kDispatch, it->second};
 
-    // Byte patterns that differ only in their first byte share one alternative.
-    std::vector<std::vector<ByteSet>> patterns;
+    // The rest of each pattern by its lead byte (several rests when ranges split inside
+    // one lead byte, as U+4E00-4E3F and U+4E80-4EBF both start with E4).
+    std::array<std::vector<std::vector<ByteSet>>, 256> rests;
     for (auto [lo, hi] : normalized) {
       if (hi < 0x80) continue;
       for (const auto& sequence : utf8_sequences(std::max<char32_t>(lo, 0x80), hi)) {
-        std::vector<ByteSet> pattern(sequence.size());
-        for (size_t i = 0; i < sequence.size(); ++i)
-          pattern[i].set_range(sequence[i].first, sequence[i].second);
-        auto same_tail = std::find_if(patterns.begin(), patterns.end(), [&](const auto& p) {
-          return p.size() == pattern.size() &&
-                 std::equal(p.begin() + 1, p.end(), pattern.begin() + 1);
-        });
-        if (same_tail != patterns.end()) {
-          (*same_tail)[0] |= pattern[0];
-        } else {
-          patterns.push_back(std::move(pattern));
-        }
+        std::vector<ByteSet> rest(sequence.size() - 1);
+        for (size_t i = 1; i < sequence.size(); ++i)
+          rest[i - 1].set_range(sequence[i].first, sequence[i].second);
+        for (unsigned b = sequence[0].first; b <= sequence[0].second; ++b) rests[b].push_back(rest);
       }
     }
+    DispatchBuild dispatch;
+    if (!ascii.empty()) dispatch.push_back(DispatchGroup{ascii, {}});
+    std::map<std::vector<std::vector<ByteSet>>, size_t, RestsLess> group_of;
+    for (unsigned b = 0x80; b < 256; ++b) {
+      if (rests[b].empty()) continue;
+      auto [it, inserted] = group_of.try_emplace(rests[b], dispatch.size());
+      if (inserted) dispatch.push_back(DispatchGroup{{}, rest_symbols(rests[b], owner, at)});
+      dispatch[it->second].lead.set(static_cast<uint8_t>(b));
+    }
+    count(sizeof(Dispatch) / sizeof(uint32_t), at);  // its table counts as that many elements
+    const uint32_t id = static_cast<uint32_t>(dispatches_.size());
+    dispatches_.push_back(std::move(dispatch));
+    class_dispatches_.emplace(std::move(normalized), id);
+    return {SymbolKind::kDispatch, id};
+  }
+
+  struct RestsLess {
+    bool operator()(const std::vector<std::vector<ByteSet>>& a,
+                    const std::vector<std::vector<ByteSet>>& b) const {
+      auto key = [](const std::vector<std::vector<ByteSet>>& r) {
+        std::vector<std::vector<std::array<uint64_t, 4>>> k;
+        for (const auto& rest : r) {
+          k.emplace_back();
+          for (const ByteSet& set : rest) k.back().push_back(set.bits);
+        }
+        return k;
+      };
+      return key(a) < key(b);
+    }
+  };
+
+  // One rest as terminals; several as a rule with one alternative each.
+  Alternative rest_symbols(const std::vector<std::vector<ByteSet>>& rests, uint32_t owner,
+                           SourcePosition at) {
+    auto terminals = [&](const std::vector<ByteSet>& rest) {
+      Alternative out;
+      for (const ByteSet& set : rest) out.push_back(terminal(set));
+      count(out.size(), at);
+      return out;
+    };
+    if (rests.size() == 1) return terminals(rests[0]);
     const uint32_t rule = add_helper(owner, at);
-    if (!ascii.empty()) rules_[rule].alternatives.push_back({terminal(ascii)});
-    for (const auto& pattern : patterns) {
-      Alternative alternative;
-      for (const ByteSet& set : pattern) alternative.push_back(terminal(set));
-      count(alternative.size(), at);
+    for (const auto& rest : rests) {
+      Alternative alternative = terminals(rest);
       rules_[rule].alternatives.push_back(std::move(alternative));
     }
-    class_rules_.emplace(std::move(normalized), rule);
-    return {true, rule};
+    return {Symbol{SymbolKind::kRule, rule}};
   }
 
   // Rules that can derive some finite text (`nullable_only`: the empty text), found with a
@@ -237,10 +285,10 @@ class Compiler {
         uint32_t unresolved = 0;
         bool dead = false;
         for (const Symbol& s : a) {
-          if (s.is_rule) {
+          if (s.is_rule()) {
             ++unresolved;
             uses[s.id].push_back(id);
-          } else if (nullable_only || byte_sets_[s.id].empty()) {
+          } else if (nullable_only || empty_terminal(s)) {
             dead = true;
           }
         }
@@ -275,7 +323,7 @@ class Compiler {
     for (SymbolicRule& rule : rules_) {
       std::erase_if(rule.alternatives, [&](const Alternative& a) {
         return std::any_of(a.begin(), a.end(), [&](const Symbol& s) {
-          return s.is_rule ? !productive[s.id] : byte_sets_[s.id].empty();
+          return s.is_rule() ? !productive[s.id] : empty_terminal(s);
         });
       });
     }
@@ -289,7 +337,7 @@ class Compiler {
     for (uint32_t r = 0; r < rules_.size(); ++r) {
       for (const Alternative& a : rules_[r].alternatives) {
         for (const Symbol& s : a) {
-          if (!s.is_rule) break;
+          if (!s.is_rule()) break;
           edges[r].push_back(s.id);
           if (!nullable[s.id]) break;
         }
@@ -345,6 +393,16 @@ class Compiler {
           rules_[to].name, cycle);
   }
 
+  static void append_elements(Rules& out, const Alternative& a) {
+    for (const Symbol& s : a) {
+      const ElementKind kind = s.kind == SymbolKind::kRule       ? ElementKind::kRule
+                               : s.kind == SymbolKind::kDispatch ? ElementKind::kDispatch
+                                                                 : ElementKind::kTerminal;
+      out.elements.push_back(make_element(kind, s.id));
+    }
+    out.elements.push_back(make_element(ElementKind::kEnd, 0));
+  }
+
   Rules flatten(uint32_t root) {
     Rules out;
     out.source = std::string(text_);
@@ -355,14 +413,24 @@ class Compiler {
       out.rule_names.push_back(rule.name);
       for (const Alternative& a : rule.alternatives) {
         out.alternative_starts.push_back(static_cast<uint32_t>(out.elements.size()));
-        for (const Symbol& s : a) {
-          out.elements.push_back(
-              make_element(s.is_rule ? ElementKind::kRule : ElementKind::kTerminal, s.id));
-        }
-        out.elements.push_back(make_element(ElementKind::kEnd, 0));
+        append_elements(out, a);
       }
     }
     out.alternative_begin.push_back(static_cast<uint32_t>(out.alternative_starts.size()));
+    // The rests of dispatch patterns: runs of elements outside any rule, each ending in kEnd.
+    for (const DispatchBuild& build : dispatches_) {
+      Dispatch& d = out.dispatches.emplace_back();
+      d.next.fill(kNoRest);
+      for (const DispatchGroup& group : build) {
+        d.bytes |= group.lead;
+        const uint32_t rest =
+            group.rest.empty() ? kNoRest : static_cast<uint32_t>(out.elements.size());
+        if (!group.rest.empty()) append_elements(out, group.rest);
+        for (unsigned b = 0; b < 256; ++b) {
+          if (group.lead.test(static_cast<uint8_t>(b))) d.next[b] = rest;
+        }
+      }
+    }
     if (out.elements.size() > kMaxElements) {
       throw GrammarError(
           fmt::format("GBNF grammar compiles to {} elements, more than the limit of {}",

@@ -300,6 +300,9 @@ class Parser {
       if ((k & 0xC0) != 0x80) error_at(start, "invalid UTF-8 in the grammar");
       cp = (cp << 6) | (k & 0x3F);
     }
+    static constexpr char32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};  // no overlong forms
+    if (cp < kLeast[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      error_at(start, "invalid UTF-8 in the grammar");
     pos_ += length;
     return cp;
   }
@@ -313,6 +316,8 @@ class Parser {
       ++pos_;
     }
     if (value > 0x10FFFF) error_at(start, "escape U+{:X} is beyond Unicode", uint32_t(value));
+    if (value >= 0xD800 && value <= 0xDFFF)
+      error_at(start, "escape U+{:X} is a UTF-16 surrogate, not a character", uint32_t(value));
     return value;
   }
 

@@ -2,7 +2,8 @@
 // elements so that a parse stack is a list of positions in that array.
 //
 // Each rule is a list of alternatives; an alternative is a run of elements ending in kEnd.
-// An element is a terminal (a set of bytes: one byte of input) or a reference to a rule.
+// An element is a terminal (a set of bytes: one byte of input), a reference to a rule, or a
+// dispatch (a non-ASCII character class: its lead byte picks the rest of the pattern).
 // Repetitions and character classes have already been lowered into helper rules, so the
 // automaton only ever sees bytes, references and ends.
 #pragma once
@@ -26,7 +27,7 @@ inline constexpr int kMaxExpansionDepth = 4096;          // chain of rules enter
 inline constexpr size_t kMaxStacks = 4096;               // parse stacks in one state
 inline constexpr size_t kMaxStackDepth = 4096;           // positions on one parse stack
 inline constexpr size_t kMaxEmissionsPerByte = 1 << 16;  // stacks produced by one byte
-inline constexpr size_t kMaxEmissionsPerMask = 1 << 25;  // stacks produced by one mask walk
+inline constexpr size_t kMaxEmissionsPerMask = 1 << 24;  // stacks produced by one mask walk
 
 // 256 bits: which bytes a terminal takes.
 struct ByteSet {
@@ -45,7 +46,9 @@ struct ByteSet {
 };
 
 // An element: its kind in the top two bits, its operand (byte set or rule index) below.
-enum class ElementKind : uint32_t { kEnd = 0, kTerminal = 1, kRule = 2 };
+// A dispatch is a character class beyond ASCII: it takes a lead byte and continues with
+// the rest of that character's UTF-8 pattern.
+enum class ElementKind : uint32_t { kEnd = 0, kTerminal = 1, kRule = 2, kDispatch = 3 };
 inline constexpr uint32_t kOperandMask = (uint32_t{1} << 30) - 1;
 inline constexpr uint32_t make_element(ElementKind kind, uint32_t operand) {
   return (static_cast<uint32_t>(kind) << 30) | operand;
@@ -53,19 +56,29 @@ inline constexpr uint32_t make_element(ElementKind kind, uint32_t operand) {
 inline constexpr ElementKind element_kind(uint32_t e) { return static_cast<ElementKind>(e >> 30); }
 inline constexpr uint32_t element_operand(uint32_t e) { return e & kOperandMask; }
 
+inline constexpr uint32_t kNoRest = UINT32_MAX;
+
+struct Dispatch {
+  ByteSet bytes;                   // the lead bytes it takes
+  std::array<uint32_t, 256> next;  // per lead byte: where its rest begins, or kNoRest (ASCII)
+};
+
 struct Rules {
   std::string source;  // the GBNF text
   std::vector<uint32_t> elements;
   std::vector<ByteSet> byte_sets;            // operands of terminals
+  std::vector<Dispatch> dispatches;          // operands of dispatches
   std::vector<uint32_t> alternative_begin;   // per rule: first index into alternative_starts
   std::vector<uint32_t> alternative_starts;  // element index where each alternative begins
   std::vector<std::string> rule_names;       // for messages
   uint32_t root = 0;
 
   uint32_t rule_count() const { return static_cast<uint32_t>(rule_names.size()); }
-  // The byte set of the terminal at `position`.
-  const ByteSet& terminal(uint32_t position) const {
-    return byte_sets[element_operand(elements[position])];
+  // The bytes the stack top at `position` (a terminal or a dispatch) takes.
+  const ByteSet& first_bytes(uint32_t position) const {
+    const uint32_t e = elements[position];
+    return element_kind(e) == ElementKind::kTerminal ? byte_sets[element_operand(e)]
+                                                     : dispatches[element_operand(e)].bytes;
   }
 };
 

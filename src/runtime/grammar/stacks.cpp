@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 
@@ -30,28 +32,54 @@ ByteSet StackSet::next_bytes(const Rules& rules) const {
   ByteSet bytes;
   for (uint32_t at : starts_) {
     const uint32_t length = words_[at];
-    if (length != 0) bytes |= rules.terminal(words_[at + length]);
+    if (length != 0) bytes |= rules.first_bytes(words_[at + length]);
   }
   return bytes;
+}
+
+bool StackSet::holds(size_t i, std::span<const uint32_t> prefix, const uint32_t* top,
+                     uint32_t length) const {
+  const uint32_t at = starts_[i];
+  return words_[at] == length &&
+         std::equal(prefix.begin(), prefix.end(), words_.begin() + at + 1) &&
+         (!top || words_[at + length] == *top);
+}
+
+void StackSet::reindex(size_t slot_count) {
+  slots_.assign(slot_count, 0);
+  const size_t mask = slot_count - 1;
+  for (size_t i = 0; i < hashes_.size(); ++i) {
+    size_t slot = hashes_[i] & mask;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = static_cast<uint32_t>(i + 1);
+  }
 }
 
 void StackSet::add(std::span<const uint32_t> prefix, const uint32_t* top) {
   const uint32_t length = static_cast<uint32_t>(prefix.size() + (top ? 1 : 0));
   uint64_t h = hash_words(prefix.data(), prefix.size(), 0x9E3779B97F4A7C15ull + length);
   if (top) h = hash_words(top, 1, h);
-  for (size_t i = 0; i < hashes_.size(); ++i) {
-    if (hashes_[i] != h) continue;
-    const uint32_t at = starts_[i];
-    if (words_[at] == length && std::equal(prefix.begin(), prefix.end(), words_.begin() + at + 1) &&
-        (!top || words_[at + length] == *top)) {
-      return;
+  size_t free_slot = SIZE_MAX;
+  if (hashes_.size() < kScanBelow) {
+    for (size_t i = 0; i < hashes_.size(); ++i) {
+      if (hashes_[i] == h && holds(i, prefix, top, length)) return;
     }
+  } else {
+    if (slots_.size() < 2 * (hashes_.size() + 1)) reindex(std::bit_ceil(4 * (hashes_.size() + 1)));
+    const size_t mask = slots_.size() - 1;
+    size_t slot = h & mask;
+    for (; slots_[slot] != 0; slot = (slot + 1) & mask) {
+      const size_t i = slots_[slot] - 1;
+      if (hashes_[i] == h && holds(i, prefix, top, length)) return;
+    }
+    free_slot = slot;
   }
   if (starts_.size() >= kMaxStacks) {
     throw GrammarError(fmt::format(
         "the grammar is too ambiguous: the text so far can be parsed in more than {} ways",
         kMaxStacks));
   }
+  if (free_slot != SIZE_MAX) slots_[free_slot] = static_cast<uint32_t>(hashes_.size() + 1);
   starts_.push_back(static_cast<uint32_t>(words_.size()));
   hashes_.push_back(h);
   words_.push_back(length);
@@ -83,6 +111,7 @@ void StackSet::canonicalize() {
   words_ = std::move(words);
   starts_ = std::move(starts);
   hashes_ = std::move(hashes);
+  slots_.clear();  // rebuilt when needed
 }
 
 uint64_t StackSet::hash() const { return hash_words(words_.data(), words_.size()); }
@@ -114,10 +143,36 @@ void Stepper::advance(const StackSet& in, uint8_t byte, StackSet& out) {
   exited_ = false;
   for (size_t i = 0; i < in.size(); ++i) {
     const auto stack = in.stack(i);
-    if (stack.empty() || !rules_.terminal(stack.back()).test(byte)) continue;
+    if (stack.empty()) continue;
+    const uint32_t top = stack.back();
+    const uint32_t element = rules_.elements[top];
+    if (element_kind(element) == ElementKind::kTerminal) {
+      if (!rules_.byte_sets[element_operand(element)].test(byte)) continue;
+      scratch_.assign(stack.begin(), stack.end() - 1);
+      expand(top + 1, out);
+      continue;
+    }
+    const Dispatch& dispatch = rules_.dispatches[element_operand(element)];
+    if (!dispatch.bytes.test(byte)) continue;
     scratch_.assign(stack.begin(), stack.end() - 1);
-    expand(stack.back() + 1, out);
+    const uint32_t rest = dispatch.next[byte];
+    if (rest == kNoRest) {
+      expand(top + 1, out);
+    } else {  // the rest of the character, then what follows the class
+      const bool tail = element_kind(rules_.elements[top + 1]) == ElementKind::kEnd;
+      if (!tail) push_return(top + 1);
+      expand(rest, out);
+      if (!tail) scratch_.pop_back();
+    }
   }
+}
+
+void Stepper::push_return(uint32_t position) {
+  if (scratch_.size() >= kMaxStackDepth) {
+    throw GrammarError(fmt::format(
+        "the text nests deeper than the matcher's limit of {} open rules", kMaxStackDepth));
+  }
+  scratch_.push_back(position);
 }
 
 // Moves to `position` with scratch_ below it: a terminal is a stack top; a rule reference
@@ -128,6 +183,7 @@ void Stepper::expand(uint32_t position, StackSet& out) {
   const uint32_t element = rules_.elements[position];
   switch (element_kind(element)) {
     case ElementKind::kTerminal:
+    case ElementKind::kDispatch:
       emit(&position, out);
       return;
     case ElementKind::kEnd: {
@@ -148,13 +204,7 @@ void Stepper::expand(uint32_t position, StackSet& out) {
     case ElementKind::kRule: {
       const uint32_t rule = element_operand(element);
       const bool tail = element_kind(rules_.elements[position + 1]) == ElementKind::kEnd;
-      if (!tail) {
-        if (scratch_.size() >= kMaxStackDepth) {
-          throw GrammarError(fmt::format(
-              "the text nests deeper than the matcher's limit of {} open rules", kMaxStackDepth));
-        }
-        scratch_.push_back(position + 1);
-      }
+      if (!tail) push_return(position + 1);
       for (uint32_t a = rules_.alternative_begin[rule]; a < rules_.alternative_begin[rule + 1]; ++a)
         expand(rules_.alternative_starts[a], out);
       if (!tail) scratch_.pop_back();
@@ -169,10 +219,10 @@ void Stepper::emit(const uint32_t* top, StackSet& out) {
         fmt::format("the grammar is too ambiguous: one byte leads to more than {} parse stacks",
                     kMaxEmissionsPerByte));
   }
-  if (++total_emitted_ > total_limit_) {
+  if (budget_ && (*budget_)-- == 0) {
     throw GrammarError(fmt::format(
-        "the grammar is too ambiguous: computing one token mask took more than {} parse steps",
-        total_limit_));
+        "the grammar is too ambiguous: computing one token mask took more than {} steps",
+        kMaxEmissionsPerMask));
   }
   out.add(scratch_, top);
 }

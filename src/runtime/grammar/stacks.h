@@ -1,7 +1,7 @@
 // The pushdown automaton: a state is a set of parse stacks, each a list of element
-// positions (bottom first). The top of a non-empty stack is always a terminal, the byte it
-// takes next; the positions below are where to continue when the rule above finishes. An
-// empty stack means the whole text so far is a complete match.
+// positions (bottom first). The top of a non-empty stack is always a terminal or a dispatch,
+// what takes the next byte; the positions below are where to continue when the rule above finishes.
+// An empty stack means the whole text so far is a complete match.
 //
 // Stacks live packed in one flat buffer ([length, positions...] per stack), so advancing a
 // state allocates nothing once the buffers have grown, and a state is cheap to hash and
@@ -36,6 +36,7 @@ class StackSet {
     words_.clear();
     starts_.clear();
     hashes_.clear();
+    if (!slots_.empty()) slots_.clear();
   }
   // Adds prefix + [top] (or just prefix when top is absent) unless the set holds it already.
   void add(std::span<const uint32_t> prefix, const uint32_t* top);
@@ -49,6 +50,14 @@ class StackSet {
   std::vector<uint32_t> words_;
   std::vector<uint32_t> starts_;
   std::vector<uint64_t> hashes_;  // per stack, for de-duplication
+  // For large sets, an open-addressing index of hashes_ (stack index + 1; 0 is free), so
+  // that de-duplicating n stacks costs O(n), not O(n^2).
+  std::vector<uint32_t> slots_;
+  static constexpr size_t kScanBelow = 32;
+
+  bool holds(size_t i, std::span<const uint32_t> prefix, const uint32_t* top,
+             uint32_t length) const;
+  void reindex(size_t slot_count);
 };
 
 // Advances states; holds the scratch stack, so one per thread of work.
@@ -68,11 +77,13 @@ class Stepper {
   // the last advance) instead of an empty stack.
   void set_frame_mode(bool on) { frame_mode_ = on; }
   bool exited() const { return exited_; }
-  // Bounds the stacks all advances together may produce (a mask walk); GrammarError past it.
-  void limit_total(size_t emissions) { total_limit_ = emissions; }
+  // Bounds the stacks that advances may produce, counted down in `*budget` (shared by the
+  // steppers of one mask computation); GrammarError when it runs out.
+  void share_budget(size_t* budget) { budget_ = budget; }
 
  private:
   void expand(uint32_t position, StackSet& out);
+  void push_return(uint32_t position);
   void emit(const uint32_t* top, StackSet& out);
 
   const Rules& rules_;
@@ -80,8 +91,7 @@ class Stepper {
   size_t emitted_ = 0;
   bool frame_mode_ = false;
   bool exited_ = false;
-  size_t total_emitted_ = 0;
-  size_t total_limit_ = std::numeric_limits<size_t>::max();
+  size_t* budget_ = nullptr;
 };
 
 // Whether the whole of `text` is a sentence of the grammar.

@@ -40,6 +40,11 @@ TEST(GbnfError, SyntaxErrorsHaveLineAndColumn) {
   expect_error("root ::= \"a\"{x}", "expected a count, ',' or '}' in the repetition");
   expect_error("root ::= \"a\"{}", "'{}' needs a count");
   expect_error("root ::= \"\xC3\"", "invalid UTF-8 in the grammar");
+  expect_error("root ::= \"\xC0\x80\"", "GBNF 1:11: invalid UTF-8");        // overlong
+  expect_error("root ::= [\xF4\x90\x80\x80]", "GBNF 1:11: invalid UTF-8");  // > U+10FFFF
+  expect_error("root ::= \"\xED\xA0\x80\"", "GBNF 1:11: invalid UTF-8");    // a surrogate
+  expect_error("root ::= \"\\uD83D\\uDE00\"", "GBNF 1:11: escape U+D83D is a UTF-16 surrogate");
+  expect_error("root ::= \"\\U00110000\"", "escape U+110000 is beyond Unicode");
 }
 
 TEST(GbnfError, UndefinedMissingRootAndDuplicates) {
@@ -83,6 +88,10 @@ TEST(GbnfError, Limits) {
   std::string many = "root ::=";
   for (int i = 0; i < 300; ++i) many += " \"a\"{10000}";
   expect_error(many, "expands to more than 2097152 elements");
+  // Each distinct non-ASCII class has a 1 KiB table: 10000 of them pass the limit.
+  std::string classes = "root ::=";
+  for (int i = 0; i < 10000; ++i) classes += " [\\u0100-\\u" + std::to_string(1000 + i) + "]";
+  expect_error(classes, "expands to more than 2097152 elements");
   // Nested repetitions share their helper rules: 10^8 characters from 20000 elements.
   const Grammar nested = Grammar::from_gbnf("root ::= (\"ab\"{10000}){10000}");
   EXPECT_FALSE(nested.matches("abab"));

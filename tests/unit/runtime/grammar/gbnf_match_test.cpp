@@ -39,6 +39,15 @@ TEST(GbnfMatch, ClassesRangesAndNegation) {
                   {"a", "\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC2"});
 }
 
+TEST(GbnfMatch, RangesSplitInsideOneLeadByte) {
+  // Both ranges start with the byte E4: the second byte decides.
+  expect_language("root ::= [\\u4E00-\\u4E3F\\u4E80-\\u4EBFx]",
+                  {"\xE4\xB8\x80", "\xE4\xB8\xBF", "\xE4\xBA\x80", "\xE4\xBA\xBF", "x"},
+                  {"\xE4\xB9\x80", "\xE4\xBB\x80", "\xE4\xB8", "\xE4"});
+  expect_language("root ::= [^\\u4E40-\\u4E7F]", {"\xE4\xB8\x80", "\xE4\xBA\x80", "a"},
+                  {"\xE4\xB9\x80", "\xE4\xB9\xBF"});
+}
+
 TEST(GbnfMatch, AnyCharacterIsOneCodePoint) {
   expect_language("root ::= . .", {"ab", "a\xC3\xA9", "\xF0\x9F\x98\x80\n"},
                   {"a", "abc", "\xC3\xA9", "\xFF\xFF"});

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/grammar/mask_cache.h"
 #include "unit/runtime/grammar/grammar_test_util.h"
 
 namespace yak {
@@ -188,6 +189,30 @@ TEST(GrammarMatcher, SequencesShareATokenGrammarAcrossThreads) {
   for (auto& th : threads) th.join();
   for (int t = 0; t < 4; ++t) EXPECT_TRUE(ok[t]) << "thread " << t;
   EXPECT_GT(grammar->stats().cache_hits, 0);
+}
+
+}  // namespace
+}  // namespace yak
+
+namespace yak {
+namespace {
+
+TEST(GrammarMatcher, StringAtANewDepthReusesItsFrame) {
+  YAK_GRAMMAR_MODEL_OR_SKIP(model, test::kSmolLm2File);
+  auto grammar = std::make_shared<const TokenGrammar>(Grammar::json_object(), model->vocabulary);
+  GrammarMatcher shallow(grammar);
+  ASSERT_TRUE(shallow.accept_bytes(R"({"a": "x)"));
+  shallow.allowed_tokens();
+  const size_t frames = grammar->cache().frames.size();
+  GrammarMatcher deep(grammar);
+  ASSERT_TRUE(deep.accept_bytes(R"({"a": [{"b": ["y)"));
+  const TokenSet& mask = deep.allowed_tokens();
+  EXPECT_EQ(grammar->stats().cache_hits, 0);  // a new state...
+  // ...whose string frame was walked already: only the frames that close it are new.
+  EXPECT_LE(grammar->cache().frames.size(), frames + 2);
+  const int32_t close = token_of(*model->tokenizer, "\"]");
+  EXPECT_TRUE(mask.contains(close));
+  EXPECT_FALSE(mask.contains(token_of(*model->tokenizer, "\"}")));
 }
 
 }  // namespace

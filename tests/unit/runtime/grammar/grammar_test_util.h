@@ -20,11 +20,19 @@ struct GrammarModel {
   std::shared_ptr<const GrammarVocabulary> vocabulary;
 };
 
+// A SentencePiece vocabulary with byte fallback, from the shared data folder.
+inline const std::string kLlamaSpmFile = "shared:tokenizer/ggml-vocab-llama-spm.gguf";
+
+inline std::string grammar_model_path(const std::string& file) {
+  if (file.rfind("shared:", 0) == 0) return shared_data_path(file.substr(7));
+  return model_path(file);
+}
+
 // Null when the model file is missing (the caller skips with the path as its reason).
 inline const GrammarModel* grammar_model(const std::string& file) {
   static std::map<std::string, GrammarModel> loaded;
   if (auto it = loaded.find(file); it != loaded.end()) return &it->second;
-  const std::string path = model_path(file);
+  const std::string path = grammar_model_path(file);
   if (!std::filesystem::exists(path)) return nullptr;
   auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_gguf_path(path));
   auto vocabulary = std::make_shared<const GrammarVocabulary>(*tokenizer);
@@ -39,4 +47,5 @@ inline std::shared_ptr<const TokenGrammar> bind(const std::string& gbnf, const G
 
 #define YAK_GRAMMAR_MODEL_OR_SKIP(var, file)                               \
   const ::yak::test::GrammarModel* var = ::yak::test::grammar_model(file); \
-  if (var == nullptr) GTEST_SKIP() << "model file missing: " << ::yak::test::model_path(file)
+  if (var == nullptr)                                                      \
+  GTEST_SKIP() << "model file missing: " << ::yak::test::grammar_model_path(file)

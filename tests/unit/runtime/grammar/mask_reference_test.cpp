@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "unit/runtime/grammar/grammar_test_util.h"
+#include "yak/tokenizer.h"
 
 namespace yak {
 namespace {
@@ -55,10 +56,8 @@ void expect_mask_matches_reference(GrammarMatcher& matcher, const Tokenizer& tok
 
 // Random walks: each step picks a uniformly random allowed token and the mask of some
 // states on the way is checked against the reference.
-void check_random_walks(const std::string& gbnf, const std::string& model_file, int walks,
-                        int steps, int checks_per_walk) {
-  const test::GrammarModel* model = test::grammar_model(model_file);
-  if (model == nullptr) GTEST_SKIP() << "model file missing: " << test::model_path(model_file);
+void check_random_walks_with(const std::string& gbnf, const test::GrammarModel* model, int walks,
+                             int steps, int checks_per_walk) {
   auto grammar = test::bind(gbnf, *model);
   std::mt19937 rng(1234);
   int checked = 0;
@@ -97,6 +96,62 @@ void check_random_walks(const std::string& gbnf, const std::string& model_file, 
   EXPECT_GE(checked, walks * checks_per_walk / 2) << "walks ended before most checks";
 }
 
+void check_random_walks(const std::string& gbnf, const std::string& model_file, int walks,
+                        int steps, int checks_per_walk) {
+  const test::GrammarModel* model = test::grammar_model(model_file);
+  if (model == nullptr)
+    GTEST_SKIP() << "model file missing: " << test::grammar_model_path(model_file);
+  check_random_walks_with(gbnf, model, walks, steps, checks_per_walk);
+}
+
+// Every string of one to three characters over JSON's punctuation, digits and a few letters:
+// unlike a real vocabulary (whose pre-tokenizer keeps letters, digits and punctuation apart)
+// it has tokens such as `12,` and `a"}` that end a number or string and go on, in many
+// prefixes, which is where a cached frame's exits matter.
+const test::GrammarModel* synthetic_model() {
+  static const test::GrammarModel model = [] {
+    VocabSpec spec;
+    spec.model = "llama";
+    spec.name = "synthetic";
+    spec.tokens = {"<unk>", "<s>", "</s>"};
+    spec.types = {2, 3, 3};
+    const std::string alphabet = "a1 2,:\"[]{}.-e\\n";
+    for (char a : alphabet) {
+      spec.tokens.push_back(std::string(1, a));
+      for (char b : alphabet) {
+        spec.tokens.push_back(std::string{a, b});
+        for (char c : alphabet) spec.tokens.push_back(std::string{a, b, c});
+      }
+    }
+    spec.types.resize(spec.tokens.size(), 1);
+    spec.scores.assign(spec.tokens.size(), 0.0f);
+    spec.unk_id = 0;
+    spec.bos_id = 1;
+    spec.eos_id = 2;
+    auto tokenizer = std::make_shared<const Tokenizer>(Tokenizer::from_spec(spec));
+    return test::GrammarModel{tokenizer, std::make_shared<const GrammarVocabulary>(*tokenizer)};
+  }();
+  return &model;
+}
+
+TEST(GrammarMask, AgreesWithReferenceJsonObjectSyntheticVocabulary) {
+  check_random_walks_with(Grammar::json_object().source(), synthetic_model(), 6, 40, 8);
+}
+
+TEST(GrammarMask, AgreesWithReferenceJsonLikeSyntheticVocabulary) {
+  check_random_walks_with(kJsonLike, synthetic_model(), 6, 40, 8);
+}
+
+TEST(GrammarMask, AgreesWithReferenceNestedOptionalsSyntheticVocabulary) {
+  // A word ends through several optional tails at once: a byte both continues the word
+  // and leaves its frame.
+  check_random_walks_with(R"(root ::= "[" x ( "," " "? x )* "]"
+x ::= y "."?
+y ::= z "-"?
+z ::= [a12]+ "e"?)",
+                          synthetic_model(), 6, 40, 8);
+}
+
 TEST(GrammarMask, AgreesWithReferenceJsonLikeSmolLm2) {
   check_random_walks(kJsonLike, test::kSmolLm2File, 3, 24, 4);
 }
@@ -124,6 +179,16 @@ TEST(GrammarMask, AgreesWithReferenceMultibyteClassQwen2) {
   // Tokens may end inside a character: the mask must allow the partial ones.
   check_random_walks("root ::= [\xE4\xB8\x80-\xE9\xBE\xA5]{1,40} \"\xE3\x80\x82\"",
                      test::kQwen2File, 1, 12, 3);
+}
+
+TEST(GrammarMask, AgreesWithReferenceJsonObjectLlamaSentencePiece) {
+  // Byte-fallback tokens (<0xNN>) and U+2581 spaces.
+  check_random_walks(Grammar::json_object().source(), test::kLlamaSpmFile, 2, 24, 3);
+}
+
+TEST(GrammarMask, AgreesWithReferenceMultibyteClassLlamaSentencePiece) {
+  check_random_walks("root ::= [\xE4\xB8\x80-\xE9\xBE\xA5 ]{1,40} \"\xE3\x80\x82\"",
+                     test::kLlamaSpmFile, 2, 12, 3);
 }
 
 }  // namespace
