@@ -12,7 +12,12 @@ With --unit-tests PATH it then runs the JsonSchemaSuite GoogleTest of that yak_u
 binary, which checks that each schema's grammar accepts the valid instances and refuses the
 others, so the grammar agrees with jsonschema on every hand-written instance.
 
-Usage: tools/check_json_schema_suite.py [--unit-tests build/tests/yak_unit_tests] [SUITE_DIR]
+With --model-outputs FILE (the JSON lines JsonSchemaModel writes: the default model decoding
+under each schema's grammar at temperature 0 and 1) every finished output must parse and
+validate against its schema; prints the pass rates.
+
+Usage: tools/check_json_schema_suite.py [--unit-tests build/tests/yak_unit_tests]
+           [--model-outputs build/json_schema_model_outputs.jsonl] [SUITE_DIR]
 """
 import argparse
 import importlib.metadata
@@ -58,12 +63,47 @@ def check_file(path, failures):
     return counts
 
 
+def check_model_outputs(path, suite_dir):
+    """Every finished output parses and validates; returns the number of failures."""
+    failures = 0
+    by_temperature = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        stats = by_temperature.setdefault(row["temperature"], {"outputs": 0, "finished": 0, "valid": 0})
+        stats["outputs"] += 1
+        if not row["finished"]:
+            continue
+        stats["finished"] += 1
+        schema = json.loads((suite_dir / row["file"]).read_text(encoding="utf-8"))["schema"]
+        cls = jsonschema.validators.validator_for(schema)
+        try:
+            instance = json.loads(row["output"])
+        except json.JSONDecodeError as e:
+            print(f"FAIL model output for {row['file']} at temperature {row['temperature']} "
+                  f"does not parse ({e}): {row['output']!r}")
+            failures += 1
+            continue
+        errors = list(cls(schema, format_checker=cls.FORMAT_CHECKER).iter_errors(instance))
+        if errors:
+            print(f"FAIL model output for {row['file']} at temperature {row['temperature']} "
+                  f"is invalid ({errors[0].message}): {row['output']!r}")
+            failures += 1
+        else:
+            stats["valid"] += 1
+    for temperature, s in sorted(by_temperature.items()):
+        print(f"model outputs at temperature {temperature}: {s['outputs']} outputs, "
+              f"{s['finished']} finished, {s['valid']} of those valid")
+    return failures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("suite", nargs="?", type=pathlib.Path,
                         default=pathlib.Path(__file__).resolve().parent.parent / "tests/data/json_schema")
     parser.add_argument("--unit-tests", type=pathlib.Path,
                         help="yak_unit_tests binary: also run its JsonSchemaSuite test")
+    parser.add_argument("--model-outputs", type=pathlib.Path,
+                        help="JSON lines of model outputs (JsonSchemaModel) to validate")
     args = parser.parse_args()
 
     files = sorted(args.suite.glob("*.json"))
@@ -80,6 +120,8 @@ def main():
           f"{len(files)} schemas, {totals['valid']} valid, {totals['invalid']} invalid, "
           f"{totals['stricter']} stricter instances; {len(failures)} disagreements")
     if failures:
+        return 1
+    if args.model_outputs and check_model_outputs(args.model_outputs, args.suite):
         return 1
     if args.unit_tests:
         run = subprocess.run([str(args.unit_tests), "--gtest_filter=JsonSchemaSuite.*"],

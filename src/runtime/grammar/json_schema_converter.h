@@ -20,6 +20,9 @@ inline constexpr int kMaxSchemaDepth = 64;
 // The largest count minItems, maxItems, minLength and maxLength may ask for: each is a
 // repetition the grammar compiler expands.
 inline constexpr int64_t kMaxSchemaRepetition = 10000;
+// The longest property name an object with additional members may declare (the key grammar
+// is built one character at a time).
+inline constexpr size_t kMaxPropertyNameLength = 4096;
 
 // "at /properties/a" (or "at the root").
 std::string at(std::string_view pointer);
@@ -89,7 +92,7 @@ class SchemaConverter {
   std::string string_expression(const Json& schema, const std::string& pointer);
   std::string integer_expression(const Json& schema, const std::string& pointer);
   std::string number_expression(const Json& schema, const std::string& pointer);
-  std::string literal_expression(const Json& value);
+  std::string literal_expression(const Json& value, const std::string& pointer, int depth = 0);
 
   // A rule for `expression` named from `hint` (a bare rule name is returned as it is).
   std::string named(const std::string& hint, std::string expression);

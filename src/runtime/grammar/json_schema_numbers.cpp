@@ -82,8 +82,12 @@ std::vector<std::string> natural_range(const std::string& low,
     std::string to = (high && length == high->size()) ? *high : std::string(length, '9');
     alternatives.push_back(same_length_range(from, to));
   }
-  if (!high) {  // every number longer than low
-    alternatives.push_back(fmt::format("[1-9] {} [0-9]*", any_digits(low.size())));
+  if (!high && low.size() < kMaxIntegerDigits) {  // every longer number, up to the digit cap
+    std::string longer = "[1-9]";
+    if (!low.empty()) longer += " " + any_digits(low.size());
+    const size_t more = kMaxIntegerDigits - low.size() - 1;
+    if (more > 0) longer += fmt::format(" [0-9]{{0,{}}}", more);
+    alternatives.push_back(longer);
   }
   return alternatives;
 }
@@ -93,7 +97,61 @@ std::string magnitude(int64_t value) {  // |value| as decimal, INT64_MIN include
   return std::to_string(m);
 }
 
+// Magnitudes (I or I.F, no sign) in the interval from `low` to `high` (high nullopt: no end),
+// both non-negative; alternatives appended to `out`.
+void magnitude_range(NumberBound low, std::optional<NumberBound> high,
+                     std::vector<std::string>& out) {
+  const size_t f = kMaxFractionDigits;
+  const std::string any_fraction = fmt::format("(\".\" [0-9]{{1,{}}})?", f);
+  const std::string zero_fraction = fmt::format("(\".\" \"0\"{{1,{}}})?", f);
+  const std::string nonzero_fraction =
+      fmt::format("\".\" \"0\"{{0,{}}} [1-9] [0-9]{{0,{}}}", f - 1, f - 1);
+  const std::string a = std::to_string(low.value);
+  if (high && high->value < low.value) return;
+  if (high && high->value == low.value) {  // one integer part: [a, a]
+    if (!low.exclusive && !high->exclusive) out.push_back("\"" + a + "\" " + zero_fraction);
+    return;
+  }
+  // Strictly inside: any fraction.
+  if (low.value < INT64_MAX && (!high || low.value + 1 <= high->value - 1)) {
+    std::optional<int64_t> inner_high;
+    if (high) inner_high = high->value - 1;
+    out.push_back(integer_range_gbnf(low.value + 1, inner_high) + " " + any_fraction);
+  }
+  // The integer part at each end.
+  out.push_back("\"" + a + "\" " + (low.exclusive ? nonzero_fraction : any_fraction));
+  if (high && !high->exclusive) {
+    out.push_back("\"" + std::to_string(high->value) + "\" " + zero_fraction);
+  }
+}
+
 }  // namespace
+
+std::string number_range_gbnf(std::optional<NumberBound> low, std::optional<NumberBound> high) {
+  std::vector<std::string> alternatives;
+  auto below_zero = [](const std::optional<NumberBound>& b) { return !b || b->value < 0; };
+  // Non-negative numbers, no sign: from max(low, 0) to high.
+  const bool positive = !high || high->value > 0 || (high->value == 0 && !high->exclusive);
+  if (positive) {
+    NumberBound from = below_zero(low) ? NumberBound{0, false} : *low;
+    std::vector<std::string> part;
+    magnitude_range(from, high, part);
+    alternatives.insert(alternatives.end(), part.begin(), part.end());
+  }
+  // Negative numbers: "-" and a magnitude from max(-high, 0) to -low.
+  if (below_zero(low)) {
+    NumberBound from{0, false};
+    if (high && high->value <= 0)
+      from = {high->value == INT64_MIN ? INT64_MAX : -high->value, high->exclusive};
+    std::optional<NumberBound> to;
+    if (low) to = NumberBound{low->value == INT64_MIN ? INT64_MAX : -low->value, low->exclusive};
+    std::vector<std::string> part;
+    magnitude_range(from, to, part);
+    if (!part.empty()) alternatives.push_back("\"-\" " + group(part));
+  }
+  if (alternatives.empty()) return "";
+  return "(" + join(alternatives, " | ") + ")";
+}
 
 std::string integer_range_gbnf(std::optional<int64_t> minimum, std::optional<int64_t> maximum) {
   std::vector<std::string> alternatives;

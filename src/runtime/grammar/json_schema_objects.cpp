@@ -235,6 +235,12 @@ std::string SchemaConverter::additional_key_expression(const ObjectSpec& spec) {
   const CodepointSet plain = json_plain_chars();
   for (const ObjectProperty& p : spec.properties) {
     std::vector<uint32_t> key = utf8_codepoints(p.name, "a property name");
+    if (key.size() > kMaxPropertyNameLength) {
+      throw GrammarError(fmt::format(
+          "JSON Schema property name {} is longer than {} characters (in an object that allows "
+          "other properties)",
+          at(p.pointer), kMaxPropertyNameLength));
+    }
     if (std::all_of(key.begin(), key.end(), [&](uint32_t cp) { return plain.contains(cp); })) {
       trie.insert(key);
     }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/grammar/json_schema_numbers.h"
+
 namespace yak::grammar {
 
 std::string ws_rule(GbnfRules& rules) {
@@ -20,11 +22,14 @@ std::string string_rule(GbnfRules& rules) {
 
 std::string number_rule(GbnfRules& rules) {
   return rules.shared("number",
-                      "\"-\"? (\"0\" | [1-9] [0-9]*) (\".\" [0-9]+)? ([eE] [-+]? [0-9]+)?");
+                      fmt::format("\"-\"? (\"0\" | [1-9] [0-9]{{0,{}}}) (\".\" [0-9]{{1,{}}})? "
+                                  "([eE] [-+]? [0-9]{{1,{}}})?",
+                                  kMaxIntegerDigits - 1, kMaxFractionDigits, kMaxExponentDigits));
 }
 
 std::string integer_rule(GbnfRules& rules) {
-  return rules.shared("integer", "\"-\"? (\"0\" | [1-9] [0-9]*)");
+  return rules.shared("integer",
+                      fmt::format("\"-\"? (\"0\" | [1-9] [0-9]{{0,{}}})", kMaxIntegerDigits - 1));
 }
 
 std::string boolean_rule(GbnfRules& rules) {

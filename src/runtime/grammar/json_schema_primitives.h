@@ -4,6 +4,7 @@
 // Whitespace between tokens is bounded so a model cannot loop on it: nothing, one space, or a
 // newline followed by up to 20 spaces or tabs. That takes compact output (',' ':'),
 // json.dumps' default (', ' ': ') and indented output (indent=2 to a nesting depth of 10).
+// Numbers have bounded digits too (json_schema_numbers.h).
 #pragma once
 
 #include <string>

@@ -195,7 +195,12 @@ std::string SchemaConverter::ref_rule(const Json& schema, const std::string& poi
   return name;
 }
 
-std::string SchemaConverter::literal_expression(const Json& value) {
+std::string SchemaConverter::literal_expression(const Json& value, const std::string& pointer,
+                                                int depth) {
+  if (depth > kMaxSchemaDepth) {
+    throw GrammarError(fmt::format("JSON Schema enum/const value {} nested deeper than {} levels",
+                                   at(pointer), kMaxSchemaDepth));
+  }
   const std::string ws = ws_rule(rules_);
   if (value.is_object()) {
     if (value.empty()) return "\"{\" " + ws + " \"}\"";
@@ -205,7 +210,7 @@ std::string SchemaConverter::literal_expression(const Json& value) {
       if (!first) out += " \",\" " + ws;
       first = false;
       out += fmt::format(" {} {} \":\" {} {} {}", gbnf_literal(Json(key).dump()), ws, ws,
-                         literal_expression(member), ws);
+                         literal_expression(member, pointer, depth + 1), ws);
     }
     return "(" + out + " \"}\")";
   }
@@ -214,7 +219,7 @@ std::string SchemaConverter::literal_expression(const Json& value) {
     std::string out = "\"[\" " + ws;
     for (size_t i = 0; i < value.size(); ++i) {
       if (i > 0) out += " \",\" " + ws;
-      out += " " + literal_expression(value[i]) + " " + ws;
+      out += " " + literal_expression(value[i], pointer, depth + 1) + " " + ws;
     }
     return "(" + out + " \"]\")";
   }
@@ -240,7 +245,7 @@ std::string SchemaConverter::enum_rule(const Json& schema, const std::string& po
                                      [&](const std::string& t) { return has_type(v, t); });
     if (!typed) continue;
     if (!expression.empty()) expression += " | ";
-    expression += literal_expression(v);
+    expression += literal_expression(v, pointer);
   }
   if (expression.empty()) {
     throw GrammarError(

@@ -192,15 +192,36 @@ std::string SchemaConverter::integer_expression(const Json& schema, const std::s
 }
 
 std::string SchemaConverter::number_expression(const Json& schema, const std::string& pointer) {
+  std::optional<NumberBound> low;
+  std::optional<NumberBound> high;
   for (std::string_view keyword : {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}) {
-    if (schema.contains(keyword)) {
+    auto it = schema.find(keyword);
+    if (it == schema.end()) continue;
+    const bool integral =
+        !it->is_number_float() || it->get<double>() == std::floor(it->get<double>());
+    if (!integral) {
       throw GrammarError(fmt::format(
-          "unsupported JSON Schema keyword '{}' on type 'number' {} (bounds are supported on "
-          "'integer' only)",
+          "unsupported JSON Schema keyword '{}' on type 'number' {}: only integer bounds are "
+          "supported on numbers",
           keyword, at(pointer)));
     }
+    const bool exclusive = keyword.starts_with("exclusive");
+    const bool lower = keyword == "minimum" || keyword == "exclusiveMinimum";
+    const NumberBound bound{bound_value(*it, lower, keyword, pointer), exclusive};
+    // The tighter bound wins; at equal values the exclusive one.
+    if (lower && (!low || bound.value > low->value || (bound.value == low->value && exclusive))) {
+      low = bound;
+    }
+    if (!lower &&
+        (!high || bound.value < high->value || (bound.value == high->value && exclusive))) {
+      high = bound;
+    }
   }
-  return number_rule(rules_);
+  if (!low && !high) return number_rule(rules_);
+  std::string range = number_range_gbnf(low, high);
+  if (range.empty())
+    throw GrammarError(fmt::format("JSON Schema {} admits no number", at(pointer)));
+  return range;
 }
 
 }  // namespace yak::grammar

@@ -39,6 +39,10 @@ CodepointSet dot_set() {  // everything but the line terminators
   return CodepointSet::all().minus(terminators);
 }
 
+// Deeper nesting than the grammar compiler takes (128 groups) is refused while parsing, before
+// the recursion of this parser gets deep.
+constexpr int kMaxGroupDepth = 100;
+
 bool is_ascii_letter(uint32_t cp) { return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'); }
 bool is_digit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
 
@@ -201,6 +205,11 @@ class RegexTranslator {
     const uint32_t cp = next();
     switch (cp) {
       case '(': {
+        if (++group_depth_ > kMaxGroupDepth) fail("groups nested too deeply");
+        struct Leave {
+          int& depth;
+          ~Leave() { --depth; }
+        } leave{group_depth_};
         if (peek('?')) {
           ++pos_;
           if (!peek(':')) {
@@ -418,6 +427,7 @@ class RegexTranslator {
   std::vector<uint32_t> cps_;
   std::string any_char_;
   size_t pos_ = 0;
+  int group_depth_ = 0;
 };
 
 }  // namespace

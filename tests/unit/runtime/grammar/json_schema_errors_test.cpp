@@ -27,8 +27,9 @@ TEST(JsonSchemaErrors, UnsupportedKeywordsNameKeywordAndPointer) {
   expect_error(R"({"$defs": {"a/b": {"type": "object", "properties": {"x~y": {"if": {}}}}},
                    "$ref": "#/$defs/a~1b"})",
                "'if' at /$defs/a~1b/properties/x~0y");
-  expect_error(R"({"type": "number", "minimum": 0})",
-               "unsupported JSON Schema keyword 'minimum' on type 'number' at the root");
+  expect_error(R"({"type": "number", "minimum": 0.5})",
+               "unsupported JSON Schema keyword 'minimum' on type 'number' at the root: only "
+               "integer bounds");
   expect_error(R"({"anyOf": [{"type": "string"}], "type": "string"})",
                "keyword 'type' alongside 'anyOf' at the root");
   expect_error(R"({"$ref": "#/$defs/a", "maxLength": 3, "$defs": {"a": {}}})",
@@ -100,11 +101,25 @@ TEST(JsonSchemaErrors, HostileSchemasAreBounded) {
   Json big = Json::array();
   for (int i = 0; i < 3000; ++i) big.push_back(std::string(500, 'a' + i % 26) + std::to_string(i));
   expect_error(Json{{"enum", big}}.dump(), "JSON Schema too large");
+  // Deep values, long names and deep patterns fail cleanly instead of recursing without end.
+  Json nested = 1;
+  for (int i = 0; i < 1000; ++i) nested = Json::array({std::move(nested)});
+  expect_error(Json{{"const", nested}}.dump(),
+               "enum/const value at the root nested deeper than 64 levels");
+  expect_error(
+      Json{{"type", "object"}, {"properties", {{std::string(5000, 'k'), Json::object()}}}}.dump(),
+      "property name at /properties/kkk");
+  expect_error(
+      Json{{"type", "string"}, {"pattern", std::string(100000, '(') + std::string(100000, ')')}}
+          .dump(),
+      "groups nested too deeply");
   // The largest counts allowed compile and match.
-  const Grammar long_string = schema_grammar(R"({"type": "string", "minLength": 9990, "maxLength": 10000})");
+  const Grammar long_string =
+      schema_grammar(R"({"type": "string", "minLength": 9990, "maxLength": 10000})");
   EXPECT_TRUE(long_string.matches("\"" + std::string(9995, 'x') + "\""));
   EXPECT_FALSE(long_string.matches("\"" + std::string(10001, 'x') + "\""));
-  const Grammar long_array = schema_grammar(R"({"type": "array", "items": {"const": 1}, "maxItems": 10000})");
+  const Grammar long_array =
+      schema_grammar(R"({"type": "array", "items": {"const": 1}, "maxItems": 10000})");
   std::string ones = "[1";
   for (int i = 1; i < 10000; ++i) ones += ",1";
   EXPECT_TRUE(long_array.matches(ones + "]"));

@@ -85,7 +85,13 @@ TEST(JsonSchemaIntegerRange, SixtyFourBitExtremes) {
   const Grammar big = Grammar::from_gbnf(
       "root ::= " + grammar::integer_range_gbnf(9000000000000000000, std::nullopt));
   EXPECT_TRUE(big.matches("9000000000000000000"));
-  EXPECT_TRUE(big.matches("123456789012345678901234567890"));
+  EXPECT_TRUE(big.matches("9999999999999999999"));
+  // An open side stops at the digit cap (here: the bound's own length).
+  EXPECT_FALSE(big.matches("12345678901234567890"));
+  const Grammar open =
+      Grammar::from_gbnf("root ::= " + grammar::integer_range_gbnf(-5, std::nullopt));
+  EXPECT_TRUE(open.matches("9999999999999999"));
+  EXPECT_FALSE(open.matches("10000000000000000"));
   EXPECT_FALSE(big.matches("8999999999999999999"));
 }
 
@@ -110,6 +116,79 @@ TEST(JsonSchemaIntegerRange, SchemaKeywords) {
   EXPECT_NE(schema_error(R"({"type": "integer", "minimum": 1e30})")
                 .find("'minimum' at the root is out of the 64-bit"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace yak::test
+
+namespace yak::test {
+namespace {
+
+// Number bounds: every decimal of a window, in several spellings, against exact arithmetic
+// in hundredths.
+TEST(JsonSchemaNumberRange, RandomBoundsExactly) {
+  struct Sample {
+    std::string text;
+    int64_t hundredths;
+  };
+  std::vector<Sample> samples;
+  for (int64_t whole = 0; whole <= 30; ++whole) {
+    for (const char* sign : {"", "-"}) {
+      const int64_t s = *sign ? -1 : 1;
+      samples.push_back({sign + std::to_string(whole), s * whole * 100});
+      samples.push_back({sign + std::to_string(whole) + ".0", s * whole * 100});
+      samples.push_back({sign + std::to_string(whole) + ".00", s * whole * 100});
+      samples.push_back({sign + std::to_string(whole) + ".5", s * (whole * 100 + 50)});
+      samples.push_back({sign + std::to_string(whole) + ".05", s * (whole * 100 + 5)});
+      samples.push_back({sign + std::to_string(whole) + ".99", s * (whole * 100 + 99)});
+    }
+  }
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int64_t> value(-20, 20);
+  std::uniform_int_distribution<int> coin(0, 1);
+  std::uniform_int_distribution<int> kind(0, 4);
+  for (int trial = 0; trial < 200; ++trial) {
+    Json schema = {{"type", "number"}};
+    int64_t a = value(rng);
+    int64_t b = value(rng);
+    if (a > b) std::swap(a, b);
+    const bool a_exclusive = coin(rng);
+    const bool b_exclusive = coin(rng);
+    const int k = kind(rng);
+    if (k != 0) schema[a_exclusive ? "exclusiveMinimum" : "minimum"] = a;
+    if (k != 1) schema[b_exclusive ? "exclusiveMaximum" : "maximum"] = b;
+    SCOPED_TRACE(schema.dump());
+    Grammar g = Grammar::from_gbnf("root ::= \"\"");
+    try {
+      g = Grammar::from_json_schema(schema);
+    } catch (const GrammarError& e) {  // only an empty range may be refused
+      EXPECT_TRUE(k >= 2 && (a == b && (a_exclusive || b_exclusive))) << e.what();
+      continue;
+    }
+    int mismatches = 0;
+    for (const Sample& s : samples) {
+      bool in = true;
+      if (k != 0) in = in && (a_exclusive ? s.hundredths > a * 100 : s.hundredths >= a * 100);
+      if (k != 1) in = in && (b_exclusive ? s.hundredths < b * 100 : s.hundredths <= b * 100);
+      // "-0" spellings are allowed only when the range reaches below zero (stricter at 0).
+      const bool negative_zero = s.text[0] == '-' && s.hundredths == 0;
+      if (negative_zero) continue;
+      if (g.matches(s.text) != in && mismatches++ < 5) {
+        ADD_FAILURE() << s.text << (in ? " should" : " should not") << " match\n" << g.source();
+      }
+    }
+    EXPECT_FALSE(g.matches("1e1"));  // no exponent under bounds
+    EXPECT_FALSE(g.matches("01"));
+  }
+}
+
+TEST(JsonSchemaNumberRange, CommonSchemas) {
+  expect_schema_language(R"({"type": "number", "minimum": 0})", {"0", "0.0", "3.25", "100"},
+                         {"-0.5", "-1", "1e2", "-0"});
+  expect_schema_language(R"({"type": "number", "exclusiveMinimum": 0, "maximum": 1})",
+                         {"0.5", "1", "1.000", "0.001"}, {"0", "0.0", "1.01", "2"});
+  expect_schema_language(R"({"type": "number", "minimum": -1.0, "maximum": 1.0})",
+                         {"-1", "-0.5", "0", "-0", "1.0"}, {"-1.5", "1.01"});
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ std::vector<std::string> serializations(const Json& instance) {
 
 std::vector<std::filesystem::path> suite_files() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(YAK_SOURCE_DIR) + "/tests/data/json_schema")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(YAK_SOURCE_DIR) +
+                                                               "/tests/data/json_schema")) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -59,7 +59,8 @@ TEST(JsonSchemaSuite, GrammarAcceptsExactlyTheValidInstances) {
     SCOPED_TRACE(path.filename().string());
     std::ifstream in(path);
     const Json suite = Json::parse(in);
-    ASSERT_TRUE(suite.contains("schema") && suite["valid"].is_array() && suite["invalid"].is_array());
+    ASSERT_TRUE(suite.contains("schema") && suite["valid"].is_array() &&
+                suite["invalid"].is_array());
     Grammar grammar = Grammar::from_gbnf("root ::= \"\"");
     try {
       grammar = Grammar::from_json_schema(suite["schema"]);
@@ -88,7 +89,8 @@ TEST(JsonSchemaSuite, GrammarAcceptsExactlyTheValidInstances) {
   }
   std::cout << "[ suite    ] " << files.size() << " schemas: " << accepted
             << " valid instances accepted, " << rejected << " invalid instances rejected, "
-            << stricter << " stricter-than-jsonschema instances rejected (each in 3 serializations)\n";
+            << stricter
+            << " stricter-than-jsonschema instances rejected (each in 3 serializations)\n";
 }
 
 }  // namespace
