@@ -29,8 +29,7 @@ GenerationParams parse_generation_params(const Json& body, const RequestBounds& 
                                          int32_t default_max_tokens, int32_t min_max_tokens);
 
 // Throws ApiError 400 "not supported yet" for response_format (other than {"type": "text"}),
-// tools, tool_choice, functions and function_call (other than their empty or "none" forms),
-// audio and non-text modalities.
+// audio and non-text modalities. (Tools: tool_request.h.)
 void reject_unsupported_fields(const Json& body);
 
 // Checks `model` and `user` for type (their values do not change what is generated).
