@@ -103,12 +103,60 @@ std::optional<std::vector<ParsedToolCall>> payload_calls(ToolCallFormat format,
   return std::nullopt;
 }
 
+// A JSON opener, bare and in a ```json (or ```) block, as small models often write calls.
+void add_json_opener(std::vector<OpenerPattern>& out, std::string_view key) {
+  out.push_back({{"```json", "{", key}, 1, false, true});
+  out.push_back({{"```", "{", key}, 1, false, true});
+  out.push_back({{"{", key}, 0, false, false});
+}
+
+std::vector<OpenerPattern> opener_patterns(ToolCallFormat format) {
+  std::vector<OpenerPattern> out;
+  switch (format) {
+    case ToolCallFormat::kHermes:
+      out.push_back({{"<tool_call>"}, 1, true, false});
+      add_json_opener(out, "\"name\"");
+      break;
+    case ToolCallFormat::kLlama3:
+      out.push_back({{"<|python_tag|>"}, 1, false, false});
+      add_json_opener(out, "\"name\"");
+      break;
+    case ToolCallFormat::kMistral:
+      out.push_back({{"[TOOL_CALLS]"}, 1, false, false});
+      break;
+    case ToolCallFormat::kGeneric:
+    case ToolCallFormat::kAuto:
+      add_json_opener(out, "\"tool_calls\"");
+      break;
+  }
+  return out;
+}
+
+enum class Match { kNone, kPartial, kFull };
+
+// Whether pattern `p` matches s from `at`; kPartial when s ends first. `payload`: where the
+// payload starts (kFull).
+Match match_at(std::string_view s, size_t at, const OpenerPattern& p, size_t* payload) {
+  for (size_t k = 0; k < p.parts.size(); ++k) {
+    if (k > 0) at = skip_space(s, at);
+    if (at == s.size()) return Match::kPartial;
+    if (k == p.payload_part) *payload = at;
+    const std::string_view part = p.parts[k];
+    const size_t n = std::min(part.size(), s.size() - at);
+    if (s.compare(at, n, part.substr(0, n)) != 0) return Match::kNone;
+    if (n < part.size()) return Match::kPartial;
+    at += part.size();
+  }
+  if (p.payload_part == p.parts.size()) *payload = at;
+  return Match::kFull;
+}
+
 }  // namespace
 
 ToolCallParser::ToolCallParser(ToolCallFormat format, std::vector<std::string> tool_names)
     : format_(format == ToolCallFormat::kAuto ? ToolCallFormat::kGeneric : format),
       names_(std::move(tool_names)),
-      openers_(tool_call_openers(format_)) {}
+      patterns_(opener_patterns(format_)) {}
 
 std::vector<ToolCallEvent> ToolCallParser::push(std::string_view text) {
   buffer_.append(text);
@@ -123,11 +171,37 @@ bool ToolCallParser::known(const std::vector<ParsedToolCall>& calls) const {
   });
 }
 
+ToolCallParser::OpenerFound ToolCallParser::find_opener(bool at_end) const {
+  OpenerFound found;
+  const std::string_view s = buffer_;
+  for (size_t at = 0; at < s.size(); ++at) {
+    for (size_t k = 0; k < patterns_.size(); ++k) {
+      size_t payload = 0;
+      const Match m = match_at(s, at, patterns_[k], &payload);
+      if (m == Match::kFull) {
+        found.full = true;
+        found.at = at;
+        found.pattern = k;
+        found.payload = payload - at;
+        return found;
+      }
+      // What may still become an opener keeps everything from here back (not at the end).
+      if (m == Match::kPartial && !at_end) {
+        found.at = at;
+        return found;
+      }
+    }
+  }
+  found.at = s.size();
+  return found;
+}
+
 ToolCallParser::ScanResult ToolCallParser::scan_call(bool at_end) const {
   const std::string_view s = buffer_;
-  ScanResult broken_all{Scan::kBroken, s.size(), {}};
-  if (format_ == ToolCallFormat::kHermes) {
-    const size_t body = std::string_view("<tool_call>").size();
+  const OpenerPattern& pattern = patterns_[pattern_];
+  const ScanResult broken_all{Scan::kBroken, s.size(), {}};
+  if (pattern.tag) {
+    const size_t body = payload_;
     const size_t close = s.find(kHermesClose, body);
     if (close == std::string_view::npos) {
       if (!at_end) return {};
@@ -141,15 +215,10 @@ ToolCallParser::ScanResult ToolCallParser::scan_call(bool at_end) const {
       return {Scan::kCalls, length, std::move(*calls)};
     return {Scan::kBroken, length, {}};
   }
-  // The JSON families: the payload starts at the opener ({"name", {"tool_calls") or after it
-  // ([TOOL_CALLS], <|python_tag|>).
-  size_t opener_length = 0;
-  for (const std::string& opener : openers_)
-    if (opener[0] != '{' && s.starts_with(opener)) opener_length = opener.size();
-  const size_t start = skip_space(s, opener_length);
+  const size_t start = skip_space(s, payload_);
   if (start == s.size()) return at_end ? broken_all : ScanResult{};
   if (s[start] != '{' && s[start] != '[')  // not JSON (a Llama 3 python call, say)
-    return {Scan::kBroken, opener_length, {}};
+    return {Scan::kBroken, payload_, {}};
   const std::optional<size_t> end = json_end(s, start);
   if (!end) return at_end ? broken_all : ScanResult{};
   if (auto calls = payload_calls(format_, s.substr(start, *end - start)))
@@ -167,24 +236,26 @@ std::vector<ToolCallEvent> ToolCallParser::drain(bool at_end) {
       events.push_back({std::move(t), std::nullopt});
     }
   };
-  const std::string_view separators =
-      format_ == ToolCallFormat::kLlama3 ? std::string_view(" \t\r\n;") : kSpace;
   for (;;) {
-    if (after_call_) {
-      const size_t kept = buffer_.find_first_not_of(separators);
+    if (!separators_.empty()) {
+      const size_t kept = buffer_.find_first_not_of(separators_);
       if (kept == std::string::npos) {
         buffer_.clear();
         break;  // separators may go on; the next push decides
       }
       buffer_.erase(0, kept);
-      after_call_ = false;
+      separators_.clear();
     }
     if (in_call_) {
       ScanResult r = scan_call(at_end);
       if (r.scan == Scan::kIncomplete) break;
       if (r.scan == Scan::kCalls && known(r.calls)) {
         for (ParsedToolCall& call : r.calls) events.push_back({{}, std::move(call)});
-        after_call_ = true;
+        // What may follow a call before the next: whitespace, ';' between Llama 3 calls, the
+        // end of a ``` block.
+        separators_ = " \t\r\n";
+        if (format_ == ToolCallFormat::kLlama3) separators_ += ';';
+        if (patterns_[pattern_].fenced) separators_ += '`';
       } else {
         text(space_before_ + buffer_.substr(0, r.length));
       }
@@ -193,34 +264,22 @@ std::vector<ToolCallEvent> ToolCallParser::drain(bool at_end) {
       in_call_ = false;
       continue;
     }
-    // Text: up to the first opener, holding back what may begin one.
-    size_t first = std::string::npos;
-    for (const std::string& opener : openers_) first = std::min(first, buffer_.find(opener));
-    if (first != std::string::npos) {
-      size_t content_end = first;
-      while (content_end > 0 && is_space(buffer_[content_end - 1])) --content_end;
-      text(buffer_.substr(0, content_end));
-      space_before_ = buffer_.substr(content_end, first - content_end);
-      buffer_.erase(0, first);
-      in_call_ = true;
-      continue;
-    }
-    if (at_end) {
-      text(std::move(buffer_));
-      buffer_.clear();
+    // Text, up to the first opener; what may begin one (and the whitespace before it) waits.
+    const OpenerFound found = find_opener(at_end);
+    size_t content_end = found.at;
+    while (content_end > 0 && is_space(buffer_[content_end - 1])) --content_end;
+    if (at_end && !found.full) content_end = buffer_.size();
+    text(buffer_.substr(0, content_end));
+    if (!found.full) {
+      buffer_.erase(0, content_end);
+      if (at_end) buffer_.clear();
       break;
     }
-    size_t held = buffer_.size();
-    for (const std::string& opener : openers_)
-      for (size_t n = std::min(opener.size() - 1, buffer_.size()); n > 0; --n)
-        if (buffer_.compare(buffer_.size() - n, n, opener, 0, n) == 0) {
-          held = std::min(held, buffer_.size() - n);
-          break;
-        }
-    while (held > 0 && is_space(buffer_[held - 1])) --held;
-    text(buffer_.substr(0, held));
-    buffer_.erase(0, held);
-    break;
+    space_before_ = buffer_.substr(content_end, found.at - content_end);
+    buffer_.erase(0, found.at);
+    in_call_ = true;
+    pattern_ = found.pattern;
+    payload_ = found.payload;
   }
   return events;
 }

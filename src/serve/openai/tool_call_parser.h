@@ -1,6 +1,8 @@
 // Finding tool calls in a model's output, whole or as it streams. The output is text and
-// calls: each call begins at one of its family's openers (tool_call_openers) and is complete
-// when its closing tag or bracket arrives; it becomes a call only when it parses, names an
+// calls: each call begins at one of its family's openers (tool_call_openers, and for the JSON
+// families the same JSON bare or in a ```json block, which small models often write; for
+// hermes also a bare {"name": ...} object) and is complete when its closing tag or bracket
+// arrives; it becomes a call only when it parses, names an
 // offered function and has an object for arguments. Anything else that began like a call is
 // given back as text, byte for byte, so nothing is lost and no half call is ever reported.
 // Whitespace around calls (and ';' between Llama 3 calls) is dropped.
@@ -18,6 +20,14 @@
 #include "yak/server.h"
 
 namespace yak::serve {
+
+// An opener: parts in a row, with optional whitespace between them.
+struct OpenerPattern {
+  std::vector<std::string_view> parts;
+  size_t payload_part = 0;  // the part the JSON payload starts at; parts.size(): after them
+  bool tag = false;         // <tool_call>: the payload ends at </tool_call>
+  bool fenced = false;      // in a ``` block: its closing ``` is dropped with the call
+};
 
 struct ParsedToolCall {
   std::string name;
@@ -47,17 +57,26 @@ class ToolCallParser {
     size_t length = 0;  // bytes of buffer_ the call (or broken call) takes
     std::vector<ParsedToolCall> calls;
   };
+  struct OpenerFound {
+    bool full = false;  // an opener at `at`; else text may go up to `at`
+    size_t at = 0;
+    size_t pattern = 0;  // which opener
+    size_t payload = 0;  // where its payload starts, from `at`
+  };
   std::vector<ToolCallEvent> drain(bool at_end);
+  OpenerFound find_opener(bool at_end) const;
   ScanResult scan_call(bool at_end) const;
   bool known(const std::vector<ParsedToolCall>& calls) const;
 
   ToolCallFormat format_;
   std::vector<std::string> names_;
-  std::vector<std::string> openers_;
+  std::vector<OpenerPattern> patterns_;
   std::string buffer_;        // text not yet given out
   bool in_call_ = false;      // buffer_ starts with an opener
-  std::string space_before_;  // whitespace before the call in buffer_ (given back if broken)
-  bool after_call_ = false;   // separators after a call are dropped
+  size_t pattern_ = 0;        // which (in_call_)
+  size_t payload_ = 0;        // where in buffer_ its payload starts
+  std::string space_before_;  // whitespace before the call (given back if it is broken)
+  std::string separators_;    // after a call: what is dropped before the text goes on
 };
 
 struct ParsedToolOutput {

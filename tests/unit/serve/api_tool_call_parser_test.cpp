@@ -88,6 +88,33 @@ TEST(ToolCallParser, HermesWithoutClosingTagAtTheEndStillCalls) {
   EXPECT_EQ(r.calls, std::vector{call("get_time", "{}")});
 }
 
+TEST(ToolCallParser, JsonCallsBareOrInACodeBlockCountToo) {
+  // Small models (Qwen2.5-Coder 0.5B) often write the call's JSON without the tags.
+  const ParsedToolOutput fenced =
+      parse_every_way(ToolCallFormat::kHermes,
+                      "```json\n{\n  \"name\": \"get_weather\",\n  \"arguments\": {\n    \"city\": "
+                      "\"Paris\"\n  }\n}\n```\n");
+  EXPECT_EQ(fenced.content, "");
+  EXPECT_EQ(fenced.calls, std::vector{call("get_weather", R"({"city":"Paris"})")});
+  const ParsedToolOutput bare = parse_every_way(
+      ToolCallFormat::kHermes, "Calling: {\"name\": \"get_time\", \"arguments\": {}} now");
+  EXPECT_EQ(bare.content, "Calling:now");
+  EXPECT_EQ(bare.calls, std::vector{call("get_time", "{}")});
+  const ParsedToolOutput generic =
+      parse_every_way(ToolCallFormat::kGeneric,
+                      "```\n{\"tool_calls\": [{\"name\": \"get_time\", \"arguments\": {}}]}\n```");
+  EXPECT_EQ(generic.content, "");
+  EXPECT_EQ(generic.calls, std::vector{call("get_time", "{}")});
+  // JSON that is not a call to an offered function is the answer's text.
+  for (const std::string& text : {std::string("```json\n{\"name\": \"Bob\", \"age\": 3}\n```"),
+                                  std::string("{\"name\": \"get_weather\", \"arguments\": 3}"),
+                                  std::string("{ \"names\": 1 }")}) {
+    const ParsedToolOutput r = parse_every_way(ToolCallFormat::kHermes, text);
+    EXPECT_TRUE(r.calls.empty()) << text;
+    EXPECT_EQ(r.content, text);
+  }
+}
+
 TEST(ToolCallParser, BrokenCallsAreGivenBackAsText) {
   for (const std::string& text : {
            std::string("Hi <tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": "
@@ -117,7 +144,7 @@ TEST(ToolCallParser, TextAfterACallIsContentAndABrokenCallDoesNotHideALaterOne) 
 
 TEST(ToolCallParser, PlainTextIsUntouched) {
   for (const std::string& text : {std::string("Hello, world.\n\n  "), std::string("{\"a\": 1}"),
-                                 std::string("tool_call"), std::string("")}) {
+                                  std::string("tool_call"), std::string("")}) {
     const ParsedToolOutput r = parse_every_way(ToolCallFormat::kHermes, text);
     EXPECT_EQ(r.content, text);
     EXPECT_TRUE(r.calls.empty());
