@@ -7,6 +7,7 @@
 #include "serve/openai/chat_request.h"
 #include "serve/openai/completion_request.h"
 #include "serve/openai/response_builder.h"
+#include "serve/openai/tool_call_grammar.h"
 #include "serve/openai/tool_prompt.h"
 #include "serve/server_impl.h"
 #include "yak/error.h"
@@ -62,6 +63,7 @@ PreparedCompletion prepare_chat(const Json& body, const ServeState& s,
     throw ApiError(400, "invalid_request_error", s.chat_template_problem, "messages",
                    "no_chat_template");
   chat.tool_format = s.tool_format;
+  serve::apply_tool_call_grammar(s.tool_format, chat.tools, chat.params.options);
   const serve::ToolPrompt prompt =
       serve::tool_prompt(chat.messages, chat.tools, s.tool_format, s.template_renders_tools);
   PreparedCompletion p;

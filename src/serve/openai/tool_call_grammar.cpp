@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
+#include "serve/openai/api_error.h"
 #include "serve/openai/tool_call_format.h"
+#include "yak/grammar.h"
 
 namespace yak::serve {
 namespace {
@@ -72,6 +76,34 @@ std::optional<ToolCallGrammar> tool_call_grammar(ToolCallFormat format, const To
   g.gbnf += "call ::= " + alternatives + "\n" + rules;
   if (request.choice == ToolChoice::kAuto) g.triggers = tool_call_openers(format);
   return g;
+}
+
+void apply_tool_call_grammar(ToolCallFormat format, const ToolRequest& request,
+                             GenerateOptions& options) {
+  const auto schema_rules = [&](const Json& schema, std::string_view root) {
+    try {
+      return json_schema_to_gbnf(schema, root);
+    } catch (const GrammarError& e) {
+      // root is "tool-<index>-args"
+      const std::string index(root.substr(5, root.size() - 10));
+      const std::string param = "tools[" + index + "].function.parameters";
+      throw invalid_field(param,
+                          fmt::format("'{}' cannot constrain the calls: {}", param, e.what()));
+    }
+  };
+  const std::optional<ToolCallGrammar> g = tool_call_grammar(format, request, schema_rules);
+  if (!g) return;
+  if (options.grammar)
+    throw invalid_field("tools",
+                        "'tools' cannot be combined with another constraint on the "
+                        "output (response_format, grammar or json_schema)");
+  try {
+    options.grammar = std::make_shared<const Grammar>(Grammar::from_gbnf(g->gbnf));
+  } catch (const GrammarError& e) {
+    throw invalid_field(
+        "tools", fmt::format("the grammar of these tools' calls does not build: {}", e.what()));
+  }
+  options.grammar_triggers = g->triggers;
 }
 
 }  // namespace yak::serve

@@ -13,6 +13,7 @@
 
 #include "serve/openai/json_body.h"
 #include "serve/openai/tool_request.h"
+#include "yak/generate.h"
 #include "yak/server.h"
 
 namespace yak::serve {
@@ -30,5 +31,13 @@ struct ToolCallGrammar {
 // `schema_to_gbnf` throws for a parameter schema it cannot express (a 400 for the caller).
 std::optional<ToolCallGrammar> tool_call_grammar(ToolCallFormat format, const ToolRequest& request,
                                                  const SchemaToGbnf& schema_to_gbnf);
+
+// Sets options.grammar (and grammar_triggers) for the request's tool calls, with the
+// parameter schemas turned into rules by yak::json_schema_to_gbnf. Nothing when the request
+// calls no tools. A parameter schema the grammar cannot express is an ApiError 400 naming
+// "tools[i].function.parameters"; tools together with another constraint (response_format)
+// are a 400 too.
+void apply_tool_call_grammar(ToolCallFormat format, const ToolRequest& request,
+                             GenerateOptions& options);
 
 }  // namespace yak::serve
