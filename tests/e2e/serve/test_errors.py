@@ -80,8 +80,6 @@ def test_unknown_fields_are_ignored(server, model_name):
 
 @pytest.mark.parametrize("field,value", [
     ("response_format", {"type": "json_object"}),
-    ("tools", [{"type": "function", "function": {"name": "f", "parameters": {}}}]),
-    ("tool_choice", "auto"),
 ])
 def test_not_yet_supported_fields_are_400_saying_so(server, model_name, field, value):
     err = error_of(server.post(CHAT, chat_body(model_name, **{field: value})), 400)
