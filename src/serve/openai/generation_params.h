@@ -1,6 +1,6 @@
 // The fields chat and completions requests share: sampling (OpenAI's names and defaults, plus
 // llama.cpp's top_k, min_p and repeat_penalty), stop strings, max_tokens, n, seed, logit_bias,
-// streaming; and the refusal of what is not supported yet (response_format, tools, ...), which
+// streaming; and the refusal of what is not supported yet (response_format, audio, ...), which
 // is never silently ignored.
 #pragma once
 
