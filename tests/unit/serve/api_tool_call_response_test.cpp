@@ -137,6 +137,33 @@ TEST(ApiToolCallResponse, StreamedDeltasReassembleIntoTheWholeCalls) {
   EXPECT_EQ(calls[1].arguments, "{}");
 }
 
+TEST(ApiToolCallResponse, StreamedChoicesParseApart) {
+  YAK_NEED_TOKENIZER(tok);
+  ChatStream s(tok, meta(), 2, false, false, 10, hermes());
+  std::vector<Json> chunks = s.add(update(
+      {piece(0, "<tool_call>\n{\"name\": \"get_time\", ", {1}), piece(1, "Sunny <tool_", {1})}));
+  for (Json& c : s.add(
+           update({piece(0, "\"arguments\": {}}\n</tool_call>", {1}, StopReason::kEndOfGeneration),
+                   piece(1, "ish", {1}, StopReason::kEndOfGeneration)})))
+    chunks.push_back(std::move(c));
+  std::map<int, std::string> content, finish;
+  std::map<int, int> calls;
+  for (const Json& c : chunks) {
+    const Json& choice = c["choices"][0];
+    const int i = choice["index"];
+    if (choice["delta"].contains("content"))
+      content[i] += choice["delta"]["content"].get<std::string>();
+    if (choice["delta"].contains("tool_calls") && choice["delta"]["tool_calls"][0].contains("id"))
+      ++calls[i];
+    if (!choice["finish_reason"].is_null()) finish[i] = choice["finish_reason"];
+  }
+  EXPECT_EQ(calls[0], 1);
+  EXPECT_EQ(calls[1], 0);
+  EXPECT_EQ(content[1], "Sunny <tool_ish");
+  EXPECT_EQ(finish[0], "tool_calls");
+  EXPECT_EQ(finish[1], "stop");
+}
+
 TEST(ApiToolCallResponse, StreamCutShortGivesHeldTextBack) {
   YAK_NEED_TOKENIZER(tok);
   ChatStream s(tok, meta(), 1, false, false, 10, hermes());
