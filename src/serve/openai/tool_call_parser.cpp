@@ -19,17 +19,20 @@ size_t skip_space(std::string_view s, size_t i) {
   return i;
 }
 
-// Where the JSON object or array starting at s[start] ends (one past its closing bracket);
-// nullopt while it is still open. Only brackets and strings are tracked: whether the text in
-// between is JSON is for the parser to say.
-std::optional<size_t> json_end(std::string_view s, size_t start) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = start; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_string) {
+}  // namespace
+
+// Where the JSON object or array being scanned ends (one past its closing bracket); nullopt
+// while it is still open, with the scan's state kept so that the next call goes on from
+// where this one stopped (a long call streamed token by token costs linear time). Only
+// brackets and strings are tracked: whether the text in between is JSON is for the parser.
+std::optional<size_t> ToolCallParser::JsonScan::end_in(std::string_view s) {
+  for (; pos < s.size(); ++pos) {
+    const char c = s[pos];
+    if (escape) {
+      escape = false;
+    } else if (in_string) {
       if (c == '\\') {
-        ++i;
+        escape = true;
       } else if (c == '"') {
         in_string = false;
       }
@@ -37,12 +40,14 @@ std::optional<size_t> json_end(std::string_view s, size_t start) {
       in_string = true;
     } else if (c == '{' || c == '[') {
       ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) return i + 1;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return ++pos;
     }
   }
   return std::nullopt;
 }
+
+namespace {
 
 // {"name": "f", "arguments" (or "parameters"): {...}}; arguments may also be a string that
 // holds an object (some models write them so).
@@ -196,14 +201,18 @@ ToolCallParser::OpenerFound ToolCallParser::find_opener(bool at_end) const {
   return found;
 }
 
-ToolCallParser::ScanResult ToolCallParser::scan_call(bool at_end) const {
+ToolCallParser::ScanResult ToolCallParser::scan_call(bool at_end) {
   const std::string_view s = buffer_;
   const OpenerPattern& pattern = patterns_[pattern_];
   const ScanResult broken_all{Scan::kBroken, s.size(), {}};
   if (pattern.tag) {
     const size_t body = payload_;
-    const size_t close = s.find(kHermesClose, body);
+    // Where the closing tag may begin, given what earlier scans did not find.
+    const size_t from =
+        std::max(body, searched_ < kHermesClose.size() ? 0 : searched_ - kHermesClose.size() + 1);
+    const size_t close = s.find(kHermesClose, from);
     if (close == std::string_view::npos) {
+      searched_ = s.size();
       if (!at_end) return {};
       // A model that ends without the closing tag still made its call when the rest parses.
       if (auto calls = payload_calls(format_, s.substr(body)))
@@ -219,7 +228,8 @@ ToolCallParser::ScanResult ToolCallParser::scan_call(bool at_end) const {
   if (start == s.size()) return at_end ? broken_all : ScanResult{};
   if (s[start] != '{' && s[start] != '[')  // not JSON (a Llama 3 python call, say)
     return {Scan::kBroken, payload_, {}};
-  const std::optional<size_t> end = json_end(s, start);
+  if (!json_) json_ = JsonScan{start};
+  const std::optional<size_t> end = json_->end_in(s);
   if (!end) return at_end ? broken_all : ScanResult{};
   if (auto calls = payload_calls(format_, s.substr(start, *end - start)))
     return {Scan::kCalls, *end, std::move(*calls)};
@@ -278,6 +288,8 @@ std::vector<ToolCallEvent> ToolCallParser::drain(bool at_end) {
     space_before_ = buffer_.substr(content_end, found.at - content_end);
     buffer_.erase(0, found.at);
     in_call_ = true;
+    json_.reset();
+    searched_ = 0;
     pattern_ = found.pattern;
     payload_ = found.payload;
   }

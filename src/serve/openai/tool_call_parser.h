@@ -65,18 +65,27 @@ class ToolCallParser {
   };
   std::vector<ToolCallEvent> drain(bool at_end);
   OpenerFound find_opener(bool at_end) const;
-  ScanResult scan_call(bool at_end) const;
+  ScanResult scan_call(bool at_end);
+  struct JsonScan {
+    size_t pos = 0;  // the next byte to look at
+    int depth = 0;
+    bool in_string = false;
+    bool escape = false;
+    std::optional<size_t> end_in(std::string_view s);
+  };
   bool known(const std::vector<ParsedToolCall>& calls) const;
 
   ToolCallFormat format_;
   std::vector<std::string> names_;
   std::vector<OpenerPattern> patterns_;
-  std::string buffer_;        // text not yet given out
-  bool in_call_ = false;      // buffer_ starts with an opener
-  size_t pattern_ = 0;        // which (in_call_)
-  size_t payload_ = 0;        // where in buffer_ its payload starts
-  std::string space_before_;  // whitespace before the call (given back if it is broken)
-  std::string separators_;    // after a call: what is dropped before the text goes on
+  std::string buffer_;            // text not yet given out
+  bool in_call_ = false;          // buffer_ starts with an opener
+  size_t pattern_ = 0;            // which (in_call_)
+  size_t payload_ = 0;            // where in buffer_ its payload starts
+  std::string space_before_;      // whitespace before the call (given back if it is broken)
+  std::string separators_;        // after a call: what is dropped before the text goes on
+  std::optional<JsonScan> json_;  // the call's JSON payload, as far as it has been scanned
+  size_t searched_ = 0;           // buffer_ bytes searched for </tool_call>
 };
 
 struct ParsedToolOutput {

@@ -2,6 +2,7 @@
 // events), text before and after calls, parallel calls, and broken calls given back as text.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -195,6 +196,25 @@ TEST(ToolCallParser, GenericCalls) {
     const ParsedToolOutput b = parse_every_way(ToolCallFormat::kGeneric, broken);
     EXPECT_TRUE(b.calls.empty()) << broken;
     EXPECT_EQ(b.content, broken);
+  }
+}
+
+TEST(ToolCallParser, ALongCallStreamedByteByByteCostsLinearTime) {
+  for (const ToolCallFormat format : {ToolCallFormat::kHermes, ToolCallFormat::kGeneric}) {
+    const std::string value(400'000, 'x');
+    const std::string call_json =
+        "{\"name\": \"get_time\", \"arguments\": {\"zone\": \"" + value + "\"}}";
+    const std::string text = format == ToolCallFormat::kHermes
+                                 ? "<tool_call>\n" + call_json + "\n</tool_call>"
+                                 : "{\"tool_calls\": [" + call_json + "]}";
+    const auto started = std::chrono::steady_clock::now();
+    ToolCallParser parser(format, kNames);
+    size_t calls = 0;
+    for (char c : text)
+      for (const ToolCallEvent& e : parser.push(std::string_view(&c, 1))) calls += e.call ? 1 : 0;
+    EXPECT_EQ(calls, 1u);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+              5.0);
   }
 }
 
