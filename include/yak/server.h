@@ -36,6 +36,13 @@ struct ServerLimits {
 
 enum class LogFormat { kText, kJson };
 
+// How the model writes tool calls (docs/server.md, "Tool calls"): kAuto detects it from the
+// chat template; the others force one. kHermes: <tool_call>{...}</tool_call> (Qwen2.5,
+// Hermes); kLlama3: {"name", "parameters"} JSON, maybe after <|python_tag|>; kMistral:
+// [TOOL_CALLS][...]; kGeneric: Yak's own {"tool_calls": [...]} JSON, described to the model
+// in a system message.
+enum class ToolCallFormat { kAuto, kHermes, kLlama3, kMistral, kGeneric };
+
 struct ServerOptions {
   std::string model_path;
   Precision precision = Precision::kDefault;
@@ -55,6 +62,7 @@ struct ServerOptions {
   std::chrono::milliseconds ping_interval{5'000};      // ": ping" while a stream waits
   std::string cors_origin;                             // empty: no CORS headers; "*" or an origin
   LogFormat log_format = LogFormat::kText;
+  ToolCallFormat tool_call_format = ToolCallFormat::kAuto;
   ServerLimits limits;
   // Where log lines go (one per call, without the newline); null: stderr.
   std::function<void(std::string_view line)> log;

@@ -36,6 +36,7 @@ struct ServeFlags {
   double shutdown_timeout_seconds = 10;
   double ping_seconds = 5;
   std::string log_format = "text";
+  std::string tool_call_format = "auto";
 };
 
 // "512M", "2G", "1.5GiB", "4096": sizes in bytes, the suffixes K, M, G, T (optionally followed
@@ -93,6 +94,13 @@ void serve(ServeFlags& f) {
   o.ping_interval = seconds_flag(f.ping_seconds, "--ping-interval");
   if (o.ping_interval.count() == 0) fail("--ping-interval must be positive");
   o.log_format = f.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+  const std::pair<const char*, ToolCallFormat> formats[] = {{"auto", ToolCallFormat::kAuto},
+                                                            {"hermes", ToolCallFormat::kHermes},
+                                                            {"llama3", ToolCallFormat::kLlama3},
+                                                            {"mistral", ToolCallFormat::kMistral},
+                                                            {"generic", ToolCallFormat::kGeneric}};
+  for (const auto& [name, format] : formats)
+    if (f.tool_call_format == name) o.tool_call_format = format;
 
   // Signals are taken by one thread with sigwait: blocked here, before any thread starts, so
   // that every thread the server makes inherits the mask.
@@ -195,6 +203,11 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   cmd->add_option("--max-body", f->max_body, "Largest request body, e.g. 8M (413 beyond)");
+  cmd->add_option("--tool-call-format", f->tool_call_format,
+                  "How the model writes tool calls: auto (from the chat template), hermes, "
+                  "llama3, mistral or generic (docs/server.md)")
+      ->check(CLI::IsMember({"auto", "hermes", "llama3", "mistral", "generic"}))
+      ->capture_default_str();
   add_precision_flag(*cmd, o.precision);
   cmd->callback([f] { serve(*f); });
 }

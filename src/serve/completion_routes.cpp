@@ -7,6 +7,8 @@
 #include "serve/openai/chat_request.h"
 #include "serve/openai/completion_request.h"
 #include "serve/openai/response_builder.h"
+#include "serve/openai/tool_call_grammar.h"
+#include "serve/openai/tool_prompt.h"
 #include "serve/server_impl.h"
 #include "yak/error.h"
 #include "yak/tokenizer.h"
@@ -56,14 +58,19 @@ CompletionRequest engine_request(std::vector<int32_t> prompt, const serve::Gener
 PreparedCompletion prepare_chat(const Json& body, const ServeState& s,
                                 const serve::ResponseMeta& meta,
                                 std::chrono::steady_clock::time_point deadline) {
-  const serve::ChatRequest chat = serve::parse_chat_request(body, s.bounds);
+  serve::ChatRequest chat = serve::parse_chat_request(body, s.bounds);
   if (!s.chat_template)
     throw ApiError(400, "invalid_request_error", s.chat_template_problem, "messages",
                    "no_chat_template");
+  chat.tool_format = s.tool_format;
+  serve::apply_tool_call_grammar(s.tool_format, chat.tools, chat.params.options);
+  const serve::ToolPrompt prompt =
+      serve::tool_prompt(chat.messages, chat.tools, s.tool_format, s.template_renders_tools);
   PreparedCompletion p;
-  p.requests.push_back(engine_request(
-      serve::chat_prompt_tokens(*s.chat_template, s.model->tokenizer(), chat.messages), chat.params,
-      deadline));
+  p.requests.push_back(
+      engine_request(serve::chat_prompt_tokens(*s.chat_template, s.model->tokenizer(),
+                                               prompt.messages, prompt.tools),
+                     chat.params, deadline));
   p.builder = serve::make_chat_builder(s.model->tokenizer(), meta, chat,
                                        static_cast<int32_t>(p.requests[0].prompt.size()));
   return p;

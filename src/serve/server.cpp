@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "serve/openai/tool_call_format.h"
+#include "serve/openai/tool_prompt.h"
 #include "serve/server_impl.h"
 #include "yak/error.h"
 #include "yak/text.h"
@@ -114,6 +116,18 @@ void Server::Impl::load() {
       log_line("yak serve: warning: " + escape_for_terminal(s->chat_template_problem, 0, 300));
     }
   }
+  if (s->chat_template) {
+    const Tokenizer& tokenizer = s->model->tokenizer();
+    s->template_renders_tools = serve::template_renders_tools(
+        *s->chat_template, tokenizer.bos() ? tokenizer.token_text(*tokenizer.bos()) : "",
+        tokenizer.eos() ? tokenizer.token_text(*tokenizer.eos()) : "");
+  }
+  // A template that does not render tools gets Yak's own description of them, in the generic
+  // format unless the operator chose another.
+  s->tool_format = options.tool_call_format != ToolCallFormat::kAuto ? options.tool_call_format
+                   : s->template_renders_tools
+                       ? serve::detect_tool_call_format(s->chat_template_source)
+                       : ToolCallFormat::kGeneric;
   s->bounds.limits = options.limits;
   s->bounds.context_size = options.context_size;
   s->bounds.parallel = options.parallel;
@@ -123,11 +137,13 @@ void Server::Impl::load() {
   const SchedulerOptions& resolved = s->scheduler->options();
   log_line(fmt::format(
       "yak serve: ready: {} as \"{}\" | {} parallel | context {} per request | KV pool {} "
-      "tokens | batch {} | {} threads",
+      "tokens | batch {} | {} threads | tool calls: {}{}",
       escape_for_terminal(
           s->model->info().name.empty() ? options.model_path : s->model->info().name, 0, 200),
       escape_for_terminal(model_name, 0, 200), resolved.max_running, resolved.context_size,
-      resolved.kv_tokens, resolved.batch_tokens, threads->size()));
+      resolved.kv_tokens, resolved.batch_tokens, threads->size(),
+      serve::tool_call_format_name(s->tool_format),
+      s->template_renders_tools ? "" : " (tools described by Yak)"));
   const std::lock_guard<std::mutex> lock(mu);
   state = std::move(s);
 }

@@ -36,7 +36,9 @@ struct ServeState {
   std::unique_ptr<Scheduler> scheduler;
   std::optional<ChatTemplate> chat_template;  // none: the model has none (or it did not parse)
   std::string chat_template_source;
-  std::string chat_template_problem;  // why chat completions are refused, when they are
+  std::string chat_template_problem;    // why chat completions are refused, when they are
+  bool template_renders_tools = false;  // serve::template_renders_tools
+  ToolCallFormat tool_format = ToolCallFormat::kGeneric;  // how the model writes tool calls
   serve::RequestBounds bounds;
   std::string fingerprint;
 };

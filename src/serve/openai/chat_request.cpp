@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <set>
 #include <string>
 
 #include "serve/openai/api_error.h"
@@ -58,32 +59,63 @@ Json parse_message(const Json& message, const std::string& param) {
     template_role = "system";  // OpenAI's newer name for the system message
   } else if (*role == "function") {
     throw unsupported_field(param + ".role",
-                            "'function' messages are not supported yet: this server does not "
-                            "call tools");
+                            "'function' messages are OpenAI's deprecated form of tool results "
+                            "and are not supported: use role \"tool\" with a tool_call_id");
   } else if (*role != "system" && *role != "user" && *role != "assistant" && *role != "tool") {
     throw invalid_field(param + ".role",
                         fmt::format("'{}.role' must be system, developer, user, assistant or "
                                     "tool, got \"{}\"",
                                     param, escape_for_terminal(*role, '"', 40)));
   }
-  for (const char* name : {"tool_calls", "function_call"})
-    if (const Json* calls = field(message, name);
-        calls != nullptr && !(calls->is_array() && calls->empty()))
-      throw unsupported_field(param + "." + name,
-                              fmt::format("'{}.{}' is not supported yet: this server does not "
-                                          "call tools",
-                                          param, name));
+  if (field(message, "function_call") != nullptr)
+    throw unsupported_field(param + ".function_call",
+                            fmt::format("'{}.function_call' is OpenAI's deprecated form of "
+                                        "tool_calls and is not supported: use tool_calls",
+                                        param));
+  Json tool_calls;
+  if (const Json* calls = field(message, "tool_calls");
+      calls != nullptr && !(calls->is_array() && calls->empty())) {
+    if (*role != "assistant")
+      throw invalid_field(
+          param + ".tool_calls",
+          fmt::format("'{}.tool_calls' is only allowed on assistant messages", param));
+    tool_calls = parse_message_tool_calls(*calls, param + ".tool_calls");
+  }
   const Json* content = field(message, "content");
-  if (content == nullptr)
+  // An assistant message that only calls tools has no content (null, as OpenAI sends it).
+  if (content == nullptr && tool_calls.is_null())
     throw invalid_field(param + ".content", fmt::format("'{}.content' is required", param));
 
   Json out = Json::object();
   out["role"] = template_role;
-  out["content"] = content_text(*content, param + ".content");
+  out["content"] = content == nullptr ? std::string() : content_text(*content, param + ".content");
+  if (!tool_calls.is_null()) out["tool_calls"] = std::move(tool_calls);
   if (auto name = read_string(message, "name", param + ".name")) out["name"] = *name;
   if (auto id = read_string(message, "tool_call_id", param + ".tool_call_id"))
     out["tool_call_id"] = *id;
+  if (*role == "tool" && !out.contains("tool_call_id"))
+    throw invalid_field(param + ".tool_call_id",
+                        fmt::format("'{}.tool_call_id' is required on tool messages: it names "
+                                    "the call this is the result of",
+                                    param));
   return out;
+}
+
+// Each tool result answers a call an earlier assistant message made.
+void check_tool_results(const Json& messages) {
+  std::set<std::string> ids;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const Json& m = messages[i];
+    if (const auto calls = m.find("tool_calls"); calls != m.end())
+      for (const Json& call : *calls) ids.insert(call["id"].get<std::string>());
+    if (m["role"] != "tool") continue;
+    const std::string id = m["tool_call_id"].get<std::string>();
+    if (ids.count(id) == 0)
+      throw invalid_field(indexed("messages", i) + ".tool_call_id",
+                          fmt::format("'{}.tool_call_id' is \"{}\", which no earlier "
+                                      "assistant message's tool_calls holds",
+                                      indexed("messages", i), escape_for_terminal(id, '"', 80)));
+  }
 }
 
 }  // namespace
@@ -107,6 +139,8 @@ ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
   request.messages = Json::array();
   for (size_t i = 0; i < messages->size(); ++i)
     request.messages.push_back(parse_message((*messages)[i], indexed("messages", i)));
+  check_tool_results(request.messages);
+  request.tools = parse_tool_request(body);
 
   request.params = parse_generation_params(body, bounds, /*default_max_tokens=*/-1,
                                            /*min_max_tokens=*/1);
@@ -121,13 +155,14 @@ ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
 }
 
 std::vector<int32_t> chat_prompt_tokens(const ChatTemplate& chat_template,
-                                        const Tokenizer& tokenizer, const Json& messages) {
+                                        const Tokenizer& tokenizer, const Json& messages,
+                                        const Json& tools) {
   const std::string bos = tokenizer.bos() ? tokenizer.token_text(*tokenizer.bos()) : "";
   const std::string eos = tokenizer.eos() ? tokenizer.token_text(*tokenizer.eos()) : "";
   RenderedPrompt prompt;
   try {
     prompt = chat_template.render_prompt(
-        chat_template_context(messages, /*add_generation_prompt=*/true, bos, eos));
+        chat_template_context(messages, /*add_generation_prompt=*/true, bos, eos, tools));
   } catch (const ChatTemplateError& e) {
     // raise_exception is how templates refuse a conversation ("roles must alternate"): the
     // client's to fix. Other template failures are reported the same way, with their position.

@@ -10,6 +10,8 @@
 #include "serve/openai/generation_params.h"
 #include "serve/openai/json_body.h"
 #include "serve/openai/request_bounds.h"
+#include "serve/openai/tool_request.h"
+#include "yak/server.h"
 
 namespace yak {
 class ChatTemplate;
@@ -20,19 +22,25 @@ namespace yak::serve {
 
 struct ChatRequest {
   GenerationParams params;  // params.options.top_logprobs set from logprobs/top_logprobs
-  // [{"role", "content" (a string)}, with "name" and "tool_call_id" when given]; "developer"
-  // becomes "system", text parts are joined by "\n".
+  // [{"role", "content" (a string)}, with "name", "tool_call_id" and "tool_calls"
+  // (parse_message_tool_calls) when given]; "developer" becomes "system", text parts are
+  // joined by "\n"; an assistant message with only tool calls has content "".
   Json messages;
   bool logprobs = false;
+  ToolRequest tools;
+  // How the model writes calls; the server sets it from the template (never kAuto then).
+  ToolCallFormat tool_format = ToolCallFormat::kGeneric;
 };
 
 // Throws ApiError 400 naming the field for anything wrong or not supported yet.
 ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds);
 
-// The prompt of `messages` with the generation prompt appended. Throws ApiError 400 when the
+// The prompt of `messages` (and `tools`, null or as tool_prompt makes them) with the
+// generation prompt appended. Throws ApiError 400 when the
 // template refuses the conversation (its raise_exception message is passed on) or renders
 // nothing.
 std::vector<int32_t> chat_prompt_tokens(const ChatTemplate& chat_template,
-                                        const Tokenizer& tokenizer, const Json& messages);
+                                        const Tokenizer& tokenizer, const Json& messages,
+                                        const Json& tools = nullptr);
 
 }  // namespace yak::serve

@@ -17,8 +17,13 @@ void record_usage(UsageCounts& usage, const RequestUpdate& update) {
 }  // namespace
 
 ChatResponse::ChatResponse(const Tokenizer& tokenizer, ResponseMeta meta, int32_t n, bool logprobs,
-                           int32_t prompt_tokens)
-    : tokenizer_(tokenizer), meta_(std::move(meta)), logprobs_(logprobs), choices_(n) {
+                           int32_t prompt_tokens, std::optional<ToolOutputSpec> tools)
+    : tokenizer_(tokenizer),
+      meta_(std::move(meta)),
+      logprobs_(logprobs),
+      choices_(n),
+      tools_(std::move(tools)),
+      call_ids_(tools_ ? tools_->format : ToolCallFormat::kGeneric, std::random_device{}()) {
   usage_.prompt_tokens = prompt_tokens;
 }
 
@@ -42,9 +47,12 @@ Json ChatResponse::to_json() const {
     const Choice& c = choices_[i];
     Json choice = Json::object();
     choice["index"] = i;
-    choice["message"] = Json{{"role", "assistant"}, {"content", c.text}};
+    bool called = false;
+    choice["message"] = tools_ ? tool_message_json(*tools_, c.text, call_ids_, &called)
+                               : Json{{"role", "assistant"}, {"content", c.text}};
     choice["logprobs"] = logprobs_ ? Json{{"content", c.logprobs}} : Json(nullptr);
-    choice["finish_reason"] = finish_reason(c.finished.value_or(StopReason::kCallback));
+    choice["finish_reason"] =
+        chat_finish_reason(c.finished.value_or(StopReason::kCallback), called);
     choices.push_back(std::move(choice));
   }
   response["choices"] = std::move(choices);
@@ -53,14 +61,32 @@ Json ChatResponse::to_json() const {
 }
 
 ChatStream::ChatStream(const Tokenizer& tokenizer, ResponseMeta meta, int32_t n, bool logprobs,
-                       bool include_usage, int32_t prompt_tokens)
+                       bool include_usage, int32_t prompt_tokens,
+                       std::optional<ToolOutputSpec> tools)
     : tokenizer_(tokenizer),
       meta_(std::move(meta)),
       n_(n),
       logprobs_(logprobs),
       include_usage_(include_usage),
-      finished_(n, false) {
+      finished_(n, false),
+      tools_(std::move(tools)),
+      call_ids_(tools_ ? tools_->format : ToolCallFormat::kGeneric, std::random_device{}()) {
   usage_.prompt_tokens = prompt_tokens;
+  if (tools_)
+    for (int32_t i = 0; i < n; ++i) tool_deltas_.emplace_back(*tools_, call_ids_);
+}
+
+std::vector<Json> ChatStream::text_deltas(int32_t index, const std::string& text, bool last) {
+  if (!tools_)
+    return text.empty() ? std::vector<Json>{} : std::vector<Json>{Json{{"content", text}}};
+  std::vector<Json> deltas = tool_deltas_[index].push(text);
+  if (last)
+    for (Json& d : tool_deltas_[index].finish()) deltas.push_back(std::move(d));
+  return deltas;
+}
+
+const char* ChatStream::finish_of(int32_t index, StopReason reason) const {
+  return chat_finish_reason(reason, tools_ && tool_deltas_[index].called());
 }
 
 Json ChatStream::chunk(Json choices) const {
@@ -99,13 +125,18 @@ std::vector<Json> ChatStream::add(const RequestUpdate& update) {
       for (const Logprobs& lp : c.logprobs) content.push_back(chat_logprob_entry(tokenizer_, lp));
       logprobs = Json{{"content", std::move(content)}};
     }
-    if (!c.text.empty() || !logprobs.is_null())
-      chunks.push_back(chunk(
-          Json::array({choice(c.index, Json{{"content", c.text}}, std::move(logprobs), nullptr)})));
+    std::vector<Json> deltas = text_deltas(c.index, c.text, c.finished.has_value());
+    // The tokens' logprobs go with the first delta of their step (or an empty one).
+    if (deltas.empty() && !logprobs.is_null()) deltas.push_back(Json{{"content", ""}});
+    for (Json& delta : deltas) {
+      chunks.push_back(
+          chunk(Json::array({choice(c.index, std::move(delta), std::move(logprobs), nullptr)})));
+      logprobs = nullptr;
+    }
     if (c.finished) {
       finished_[c.index] = true;
-      chunks.push_back(chunk(
-          Json::array({choice(c.index, Json::object(), nullptr, finish_reason(*c.finished))})));
+      chunks.push_back(chunk(Json::array(
+          {choice(c.index, Json::object(), nullptr, finish_of(c.index, *c.finished))})));
     }
   }
   return chunks;
@@ -119,8 +150,10 @@ std::vector<Json> ChatStream::end() {
   for (int32_t i = 0; i < n_; ++i) {
     if (finished_[i]) continue;
     finished_[i] = true;
+    for (Json& delta : text_deltas(i, "", /*last=*/true))
+      chunks.push_back(chunk(Json::array({choice(i, std::move(delta), nullptr, nullptr)})));
     chunks.push_back(chunk(
-        Json::array({choice(i, Json::object(), nullptr, finish_reason(StopReason::kCallback))})));
+        Json::array({choice(i, Json::object(), nullptr, finish_of(i, StopReason::kCallback))})));
   }
   if (include_usage_) {
     Json last = response_head(meta_, "chat.completion.chunk");

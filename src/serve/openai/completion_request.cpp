@@ -4,6 +4,7 @@
 
 #include "serve/openai/api_error.h"
 #include "serve/openai/fields.h"
+#include "serve/openai/tool_request.h"
 #include "yak/tokenizer.h"
 
 namespace yak::serve {
@@ -76,6 +77,7 @@ std::vector<PromptInput> parse_prompts(const Json& body, const RequestBounds& bo
 
 CompletionsRequest parse_completions_request(const Json& body, const RequestBounds& bounds) {
   reject_unsupported_fields(body);
+  reject_tool_fields(body, "/v1/completions");
   check_informational_fields(body);
   CompletionsRequest request;
   request.prompts = parse_prompts(body, bounds);

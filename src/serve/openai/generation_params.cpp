@@ -163,13 +163,6 @@ void reject_unsupported_fields(const Json& body) {
   const auto not_yet = [](const std::string& param, const std::string& what) {
     throw unsupported_field(param, fmt::format("'{}' is not supported yet: {}", param, what));
   };
-  for (const char* name : {"tools", "functions"})
-    if (const Json* list = field(body, name);
-        list != nullptr && !(list->is_array() && list->empty()))
-      not_yet(name, "this server does not call tools");
-  for (const char* name : {"tool_choice", "function_call"})
-    if (const Json* choice = field(body, name); choice != nullptr && *choice != "none")
-      not_yet(name, "this server does not call tools");
   if (field(body, "audio") != nullptr) not_yet("audio", "this server produces text only");
   if (const Json* modalities = field(body, "modalities")) {
     if (!modalities->is_array() || !std::all_of(modalities->begin(), modalities->end(),

@@ -1,7 +1,7 @@
 // The fields chat and completions requests share: sampling (OpenAI's names and defaults, plus
 // llama.cpp's top_k, min_p and repeat_penalty), stop strings, max_tokens, n, seed, logit_bias,
 // streaming, the output's grammar (output_constraint.h); and the refusal of what is not
-// supported yet (tools, ...), which is never silently ignored.
+// supported yet (audio, ...), which is never silently ignored.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +28,8 @@ struct GenerationParams {
 GenerationParams parse_generation_params(const Json& body, const RequestBounds& bounds,
                                          int32_t default_max_tokens, int32_t min_max_tokens);
 
-// Throws ApiError 400 "not supported yet" for tools, tool_choice, functions and function_call (other than their empty or "none" forms),
-// audio and non-text modalities.
+// Throws ApiError 400 "not supported yet" for audio and non-text modalities. (Tools:
+// tool_request.h.)
 void reject_unsupported_fields(const Json& body);
 
 // Checks `model` and `user` for type (their values do not change what is generated).

@@ -9,7 +9,8 @@ class ChatWhole final : public ResponseBuilder {
  public:
   ChatWhole(const Tokenizer& tokenizer, ResponseMeta meta, const ChatRequest& r,
             int32_t prompt_tokens)
-      : response_(tokenizer, std::move(meta), r.params.n, r.logprobs, prompt_tokens) {}
+      : response_(tokenizer, std::move(meta), r.params.n, r.logprobs, prompt_tokens,
+                  tool_output_spec(r)) {}
   std::vector<Json> add(size_t, const RequestUpdate& update) override {
     response_.add(update);
     return {};
@@ -27,7 +28,7 @@ class ChatStreamed final : public ResponseBuilder {
   ChatStreamed(const Tokenizer& tokenizer, ResponseMeta meta, const ChatRequest& r,
                int32_t prompt_tokens)
       : stream_(tokenizer, std::move(meta), r.params.n, r.logprobs, r.params.include_usage,
-                prompt_tokens) {}
+                prompt_tokens, tool_output_spec(r)) {}
   std::vector<Json> add(size_t, const RequestUpdate& update) override {
     return stream_.add(update);
   }
