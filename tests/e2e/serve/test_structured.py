@@ -136,6 +136,9 @@ def test_choices_of_n_each_follow_the_schema(client, model_name):
     ({"response_format": {"type": "json_schema"}}, "response_format.json_schema", "json_schema"),
     ({"grammar": "root ::= [a-z"}, "grammar", "grammar"),
     ({"grammar": "root ::= other"}, "grammar", "other"),
+    ({"grammar": 'root ::= "a" root'}, "grammar", "matches no finite text"),
+    ({"response_format": schema_format("a", {"type": "string", "enum": []})},
+     "response_format.json_schema.schema", "enum"),
     ({"json_schema": {"type": "string", "pattern": "(?<=a)b"}}, "json_schema", "pattern"),
 ])
 def test_unusable_constraints_are_400_naming_the_problem(server, model_name, body_part, param,
