@@ -275,7 +275,14 @@ void Engine::run(std::vector<StepEntry>& entries) {
     return;
   }
 
+  // A request whose sampling fails (its grammar's mask ran past its work budget) ends with
+  // the reason; the others in the batch go on.
+  std::vector<std::pair<std::shared_ptr<Job>, std::string>> failed;
+  const auto has_failed = [&](const std::shared_ptr<Job>& job) {
+    return std::any_of(failed.begin(), failed.end(), [&](const auto& f) { return f.first == job; });
+  };
   for (StepEntry& e : entries) {
+    if (has_failed(e.job)) continue;
     Job& job = *e.job;
     Choice& c = job.choices()[static_cast<size_t>(e.choice)];
     c.computed += e.count;
@@ -287,19 +294,25 @@ void Engine::run(std::vector<StepEntry>& entries) {
     }
     if (c.remaining() != 0) continue;
     const std::span<const float> logits = ctx_.logits(e.outputs.back());
-    if (job.forks_pending()) {
-      // The prompt is done: every other choice starts from here, sharing its blocks.
-      for (Choice& other : job.choices()) {
-        if (other.index == c.index) continue;
-        other.seq = ctx_.fork_sequence(*c.seq);
-        other.computed = c.computed;
+    try {
+      if (job.forks_pending()) {
+        // The prompt is done: every other choice starts from here, sharing its blocks.
+        for (Choice& other : job.choices()) {
+          if (other.index == c.index) continue;
+          other.seq = ctx_.fork_sequence(*c.seq);
+          other.computed = c.computed;
+        }
+        job.mark_forked();
+        for (Choice& each : job.choices()) job.advance(each, logits, options_.context_size);
+      } else {
+        job.advance(c, logits, options_.context_size);
       }
-      job.mark_forked();
-      for (Choice& each : job.choices()) job.advance(each, logits, options_.context_size);
-    } else {
-      job.advance(c, logits, options_.context_size);
+    } catch (const std::exception& ex) {
+      failed.emplace_back(e.job, ex.what());
     }
   }
+  for (const auto& [job, message] : failed)
+    if (std::find(running_.begin(), running_.end(), job) != running_.end()) retire(job, message);
 
   for (const auto& job : std::vector(running_)) {
     // A finished choice gives its blocks back at once; the request ends with its last.
