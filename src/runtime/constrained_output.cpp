@@ -23,6 +23,13 @@ void ConstrainedOutput::mask(std::span<float> logits) {
   matcher_->apply(logits);
 }
 
+std::span<const float> ConstrainedOutput::choosable(std::span<const float> logits) {
+  if (!matcher_) return logits;
+  masked_.assign(logits.begin(), logits.end());
+  matcher_->apply(masked_);
+  return masked_;
+}
+
 void ConstrainedOutput::accept(int32_t token) {
   if (!matcher_) {
     watch(token);

@@ -25,6 +25,9 @@ class ConstrainedOutput {
   bool active() const { return matcher_.has_value(); }
   // -inf on every token the grammar does not allow now (only while active()).
   void mask(std::span<float> logits);
+  // What the sampler may choose from: while active(), a copy of `logits` with the mask
+  // applied (valid until the next call), else `logits` itself.
+  std::span<const float> choosable(std::span<const float> logits);
   // Advances over a sampled token: the matcher while active, else the trigger watch.
   void accept(int32_t token);
   // The constrained output is complete and nothing may follow: the sequence ends here.
@@ -40,7 +43,8 @@ class ConstrainedOutput {
   std::vector<std::string> triggers_;
   const Tokenizer& tokenizer_;
   std::optional<GrammarMatcher> matcher_;
-  std::string window_;  // the output's last bytes, while watching for a trigger
+  std::vector<float> masked_;  // choosable()'s copy
+  std::string window_;         // the output's last bytes, while watching for a trigger
   size_t longest_trigger_ = 0;
   int32_t dropped_ = 0;
 };

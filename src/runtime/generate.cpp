@@ -46,7 +46,6 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
   if (!options.grammar_triggers.empty() && !options.grammar)
     fail("generate: grammar triggers were given without a grammar");
   std::optional<runtime::ConstrainedOutput> constraint;
-  std::vector<float> masked;
   if (options.grammar)
     constraint.emplace(std::make_shared<const TokenGrammar>(
                            *options.grammar, std::make_shared<const GrammarVocabulary>(tokenizer)),
@@ -86,14 +85,9 @@ GenerateResult generate(Context& ctx, int32_t seq_id, std::span<const int32_t> p
   };
   result.stop_reason = StopReason::kMaxTokens;
   while (!reached_limit()) {
-    std::span<const float> choosable = ctx.logits(0);
     const bool constrained = constraint && constraint->active();
-    if (constrained) {
-      masked.assign(choosable.begin(), choosable.end());
-      constraint->mask(masked);
-      choosable = masked;
-    }
-    const int32_t token = sampler.sample(choosable);
+    const int32_t token =
+        sampler.sample(constraint ? constraint->choosable(ctx.logits(0)) : ctx.logits(0));
     sampler.accept(token);
     if (constraint) constraint->accept(token);
     result.tokens.push_back(token);

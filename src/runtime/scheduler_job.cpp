@@ -77,14 +77,8 @@ void Job::advance(Choice& c, std::span<const float> logits, int32_t context_size
     finish(c, StopReason::kMaxTokens);
     return;
   }
-  std::span<const float> choosable = logits;
   const bool constrained = c.constraint && c.constraint->active();
-  if (constrained) {
-    c.masked.assign(logits.begin(), logits.end());
-    c.constraint->mask(c.masked);
-    choosable = c.masked;
-  }
-  const int32_t token = c.sampler.sample(choosable);
+  const int32_t token = c.sampler.sample(c.constraint ? c.constraint->choosable(logits) : logits);
   c.sampler.accept(token);
   if (c.constraint) c.constraint->accept(token);
   c.tokens.push_back(token);

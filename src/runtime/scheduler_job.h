@@ -34,7 +34,6 @@ struct Choice {
   StreamDecoder stream;
   StopStrings stops;
   std::optional<ConstrainedOutput> constraint;  // under a grammar
-  std::vector<float> masked;                    // the logits with the grammar's mask
   std::optional<StopReason> finished;
   ChoiceUpdate pending;  // what the current step added, sent at its end
 
