@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "yak/engine.h"
 
@@ -64,9 +65,22 @@ struct ServerOptions {
   LogFormat log_format = LogFormat::kText;
   ToolCallFormat tool_call_format = ToolCallFormat::kAuto;
   ServerLimits limits;
+  // The chat page at / and its files under /assets/ (docs/server.md, "Chat page"); false
+  // (--no-webui): those paths answer 404.
+  bool web_ui = true;
   // Where log lines go (one per call, without the newline); null: stderr.
   std::function<void(std::string_view line)> log;
 };
+
+// One file of the chat page, built into the binary.
+struct WebUiAsset {
+  std::string path;  // the URL path: "/", "/assets/app.css", "/assets/vendor/katex.min.js", ...
+  std::string content_type;
+  uint64_t bytes = 0;
+};
+
+// Every file the chat page serves, sorted by path (`yak serve --list-web-assets`).
+std::vector<WebUiAsset> web_ui_assets();
 
 class Server {
  public:

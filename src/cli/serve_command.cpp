@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
@@ -37,7 +39,24 @@ struct ServeFlags {
   double ping_seconds = 5;
   std::string log_format = "text";
   std::string tool_call_format = "auto";
+  bool no_web_ui = false;
+  bool list_web_assets = false;
 };
+
+// The chat page's files as built in: what --list-web-assets prints.
+void print_web_assets() {
+  uint64_t total = 0;
+  const std::vector<WebUiAsset> assets = web_ui_assets();
+  size_t width = 4;
+  for (const WebUiAsset& a : assets) width = std::max(width, a.path.size());
+  fmt::print("{:<{}} {:>9}  {}\n", "path", width, "bytes", "content type");
+  for (const WebUiAsset& a : assets) {
+    fmt::print("{:<{}} {:>9}  {}\n", a.path, width, a.bytes, a.content_type);
+    total += a.bytes;
+  }
+  fmt::print("total: {} files, {} bytes ({:.1f} KiB)\n", assets.size(), total,
+             static_cast<double>(total) / 1024.0);
+}
 
 // "512M", "2G", "1.5GiB", "4096": sizes in bytes, the suffixes K, M, G, T (optionally followed
 // by B or iB) being powers of 1024.
@@ -84,7 +103,9 @@ std::chrono::milliseconds seconds_flag(double seconds, const char* flag) {
 }
 
 void serve(ServeFlags& f) {
+  if (f.list_web_assets) return print_web_assets();
   ServerOptions& o = f.options;
+  o.web_ui = !f.no_web_ui;
   o.model_path = resolve_model_path(o.model_path);
   if (!f.kv_memory.empty()) o.kv_memory_bytes = parse_size(f.kv_memory, "--kv-memory");
   if (!f.max_body.empty()) o.limits.max_body_bytes = parse_size(f.max_body, "--max-body");
@@ -208,6 +229,10 @@ void add_serve_command(CLI::App& app) {
                   "llama3, mistral or generic (docs/server.md)")
       ->check(CLI::IsMember({"auto", "hermes", "llama3", "mistral", "generic"}))
       ->capture_default_str();
+  cmd->add_flag("--no-webui", f->no_web_ui,
+                "Do not serve the chat page at / (its paths answer 404; the API is unchanged)");
+  cmd->add_flag("--list-web-assets", f->list_web_assets,
+                "Print the chat page's built-in files with their sizes, and exit");
   add_precision_flag(*cmd, o.precision);
   cmd->callback([f] { serve(*f); });
 }

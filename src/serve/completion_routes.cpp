@@ -59,18 +59,11 @@ PreparedCompletion prepare_chat(const Json& body, const ServeState& s,
                                 const serve::ResponseMeta& meta,
                                 std::chrono::steady_clock::time_point deadline) {
   serve::ChatRequest chat = serve::parse_chat_request(body, s.bounds);
-  if (!s.chat_template)
-    throw ApiError(400, "invalid_request_error", s.chat_template_problem, "messages",
-                   "no_chat_template");
   chat.tool_format = s.tool_format;
+  std::vector<int32_t> prompt = chat_prompt(s, chat.messages, chat.tools);
   serve::apply_tool_call_grammar(s.tool_format, chat.tools, chat.params.options);
-  const serve::ToolPrompt prompt =
-      serve::tool_prompt(chat.messages, chat.tools, s.tool_format, s.template_renders_tools);
   PreparedCompletion p;
-  p.requests.push_back(
-      engine_request(serve::chat_prompt_tokens(*s.chat_template, s.model->tokenizer(),
-                                               prompt.messages, prompt.tools),
-                     chat.params, deadline));
+  p.requests.push_back(engine_request(std::move(prompt), chat.params, deadline));
   p.builder = serve::make_chat_builder(s.model->tokenizer(), meta, chat,
                                        static_cast<int32_t>(p.requests[0].prompt.size()));
   return p;
@@ -98,6 +91,17 @@ PreparedCompletion prepare_completions(const Json& body, const ServeState& s,
 }
 
 }  // namespace
+
+std::vector<int32_t> chat_prompt(const ServeState& s, const Json& messages,
+                                 const serve::ToolRequest& tools, bool add_generation_prompt) {
+  if (!s.chat_template)
+    throw ApiError(400, "invalid_request_error", s.chat_template_problem, "messages",
+                   "no_chat_template");
+  const serve::ToolPrompt prompt =
+      serve::tool_prompt(messages, tools, s.tool_format, s.template_renders_tools);
+  return serve::chat_prompt_tokens(*s.chat_template, s.model->tokenizer(), prompt.messages,
+                                   prompt.tools, add_generation_prompt);
+}
 
 std::string Server::Impl::new_id(std::string_view prefix) {
   const std::lock_guard<std::mutex> lock(mu);

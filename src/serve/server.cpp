@@ -11,6 +11,7 @@
 #include "serve/openai/tool_call_format.h"
 #include "serve/openai/tool_prompt.h"
 #include "serve/server_impl.h"
+#include "serve/web/web_assets.h"
 #include "yak/error.h"
 #include "yak/text.h"
 #include "yak/tokenizer.h"
@@ -148,6 +149,19 @@ void Server::Impl::load() {
   state = std::move(s);
 }
 
+void Server::Impl::log_web_ui() const {
+  if (!options.web_ui) {
+    log_line("yak serve: chat page off (--no-webui)");
+    return;
+  }
+  const serve::WebAssetTotals totals = serve::web_asset_totals();
+  // An IPv6 address is bracketed in a URL.
+  const std::string host = escape_for_terminal(options.host, 0, 100);
+  log_line(fmt::format("yak serve: chat page at http://{}:{}/ ({} files built in, {:.1f} KiB)",
+                       host.find(':') != std::string::npos ? "[" + host + "]" : host, port.load(),
+                       totals.count, static_cast<double>(totals.bytes) / 1024.0));
+}
+
 void Server::Impl::run() {
   started_unix = std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::system_clock::now().time_since_epoch())
@@ -169,6 +183,7 @@ void Server::Impl::run() {
   log_line(fmt::format("yak serve: listening on http://{}:{} (loading {})",
                        escape_for_terminal(options.host, 0, 100), port.load(),
                        escape_for_terminal(options.model_path, 0, 300)));
+  log_web_ui();
   try {
     load();
   } catch (...) {

@@ -21,6 +21,7 @@
 #include "serve/openai/request_bounds.h"
 #include "serve/openai/response_builder.h"
 #include "serve/openai/response_common.h"
+#include "serve/openai/tool_request.h"
 #include "serve/request_log.h"
 #include "serve/server_metrics.h"
 #include "yak/chat_template.h"
@@ -43,6 +44,13 @@ struct ServeState {
   std::string fingerprint;
 };
 
+// The prompt of a conversation exactly as /v1/chat/completions makes it (completion_routes.cpp):
+// the tools handed to the template or described by Yak as the model's format wants. Throws
+// ApiError 400 when the model has no usable chat template or it refuses the messages.
+std::vector<int32_t> chat_prompt(const ServeState& state, const serve::Json& messages,
+                                 const serve::ToolRequest& tools,
+                                 bool add_generation_prompt = true);
+
 // A completion request made ready for the scheduler: its prompts and its answer's builder.
 struct PreparedCompletion {
   std::unique_ptr<serve::ResponseBuilder> builder;
@@ -59,6 +67,7 @@ struct Server::Impl {
   void drain();
   void log_line(std::string_view line) const;
   void log_request(const serve::RequestRecord& record) const;
+  void log_web_ui() const;  // the chat page's URL and size, or that it is off
 
   // server_routes.cpp
   void handle(const serve::HttpRequest& request, std::shared_ptr<serve::ResponseWriter> writer);

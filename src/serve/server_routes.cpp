@@ -1,9 +1,11 @@
-// Dispatch: CORS preflights, 404 for unknown paths, 405 for a known path's wrong method, 401
-// without the API key (every route but /health), 503 while the model loads; then the small
-// routes: health, metrics, models and the tokenizer's.
+// Dispatch: CORS preflights, the chat page's files (no key needed: the page asks for it), 404
+// for unknown paths, 405 for a known path's wrong method, 401 without the API key (every API
+// route but /health), 503 while the model loads; then the small routes: health, metrics,
+// models and the tokenizer's.
 #include <fmt/format.h>
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include "serve/http/constant_time.h"
@@ -13,6 +15,7 @@
 #include "serve/routes/models_route.h"
 #include "serve/routes/tokenizer_routes.h"
 #include "serve/server_impl.h"
+#include "serve/web/web_route.h"
 #include "yak/text.h"
 #include "yak/tokenizer.h"
 
@@ -105,6 +108,31 @@ void Server::Impl::handle(const HttpRequest& request, std::shared_ptr<ResponseWr
     record.error = e.what();
     log_request(record);
   };
+  if (serve::is_web_path(request.path)) {
+    if (!options.web_ui) {
+      refuse(ApiError(404, "not_found_error",
+                      "the web UI is disabled (yak serve was started with --no-webui)", "",
+                      "web_ui_disabled"));
+      return;
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+      refuse(ApiError(405, "invalid_request_error",
+                      fmt::format("the chat page's files take GET or HEAD, not {}",
+                                  escape_for_terminal(request.method, 0, 20)),
+                      "", "method_not_allowed"),
+             {{"allow", "GET, HEAD"}});
+      return;
+    }
+    std::optional<serve::WebResponse> found = serve::web_asset_response(request);
+    if (!found) {
+      refuse(ApiError(404, "not_found_error",
+                      "there is no asset " + escape_for_terminal(request.path, 0, 200), "",
+                      "not_found"));
+      return;
+    }
+    writer->send(found->status, std::move(found->headers), std::move(found->body));
+    return;
+  }
   const RouteEntry* entry = find_route(request.path);
   if (entry == nullptr) {
     refuse(ApiError(404, "not_found_error",
@@ -203,6 +231,14 @@ void Server::Impl::models(const HttpRequest& request, ResponseWriter& writer, co
 void Server::Impl::tokenize(const HttpRequest& request, ResponseWriter& writer,
                             const ServeState& s) {
   const serve::Json body = serve::parse_json_object(request.body, options.limits.max_json_depth);
+  if (serve::is_chat_tokenize_request(body)) {
+    const serve::ChatTokenizeRequest chat = serve::parse_chat_tokenize_request(body, s.bounds);
+    send_json(writer, request, 200,
+              serve::dump_json(serve::tokens_response(
+                  chat_prompt(s, chat.messages, chat.tools, chat.add_generation_prompt),
+                  s.bounds.context_size)));
+    return;
+  }
   send_json(writer, request, 200,
             serve::dump_json(
                 serve::tokenize_response(body, s.model->tokenizer(), s.bounds.context_size)));

@@ -120,10 +120,7 @@ void check_tool_results(const Json& messages) {
 
 }  // namespace
 
-ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
-  reject_unsupported_fields(body);
-  check_informational_fields(body);
-  ChatRequest request;
+Json parse_chat_messages(const Json& body, const RequestBounds& bounds) {
   const Json* messages = field(body, "messages");
   if (messages == nullptr) throw invalid_field("messages", "'messages' is required");
   if (!messages->is_array())
@@ -136,10 +133,18 @@ ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
     throw invalid_field("messages", fmt::format("'messages' holds {} messages; at most {} are "
                                                 "allowed",
                                                 messages->size(), bounds.limits.max_messages));
-  request.messages = Json::array();
+  Json parsed = Json::array();
   for (size_t i = 0; i < messages->size(); ++i)
-    request.messages.push_back(parse_message((*messages)[i], indexed("messages", i)));
-  check_tool_results(request.messages);
+    parsed.push_back(parse_message((*messages)[i], indexed("messages", i)));
+  check_tool_results(parsed);
+  return parsed;
+}
+
+ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
+  reject_unsupported_fields(body);
+  check_informational_fields(body);
+  ChatRequest request;
+  request.messages = parse_chat_messages(body, bounds);
   request.tools = parse_tool_request(body);
 
   request.params = parse_generation_params(body, bounds, /*default_max_tokens=*/-1,
@@ -156,13 +161,13 @@ ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds) {
 
 std::vector<int32_t> chat_prompt_tokens(const ChatTemplate& chat_template,
                                         const Tokenizer& tokenizer, const Json& messages,
-                                        const Json& tools) {
+                                        const Json& tools, bool add_generation_prompt) {
   const std::string bos = tokenizer.bos() ? tokenizer.token_text(*tokenizer.bos()) : "";
   const std::string eos = tokenizer.eos() ? tokenizer.token_text(*tokenizer.eos()) : "";
   RenderedPrompt prompt;
   try {
     prompt = chat_template.render_prompt(
-        chat_template_context(messages, /*add_generation_prompt=*/true, bos, eos, tools));
+        chat_template_context(messages, add_generation_prompt, bos, eos, tools));
   } catch (const ChatTemplateError& e) {
     // raise_exception is how templates refuse a conversation ("roles must alternate"): the
     // client's to fix. Other template failures are reported the same way, with their position.

@@ -35,12 +35,17 @@ struct ChatRequest {
 // Throws ApiError 400 naming the field for anything wrong or not supported yet.
 ChatRequest parse_chat_request(const Json& body, const RequestBounds& bounds);
 
-// The prompt of `messages` (and `tools`, null or as tool_prompt makes them) with the
-// generation prompt appended. Throws ApiError 400 when the
+// Just the body's `messages`, checked and reduced as ChatRequest::messages says (also for
+// /tokenize's chat form). Throws ApiError 400 naming the field.
+Json parse_chat_messages(const Json& body, const RequestBounds& bounds);
+
+// The prompt of `messages` (and `tools`, null or as tool_prompt makes them), with the
+// generation prompt appended unless told not to. Throws ApiError 400 when the
 // template refuses the conversation (its raise_exception message is passed on) or renders
 // nothing.
 std::vector<int32_t> chat_prompt_tokens(const ChatTemplate& chat_template,
                                         const Tokenizer& tokenizer, const Json& messages,
-                                        const Json& tools = nullptr);
+                                        const Json& tools = nullptr,
+                                        bool add_generation_prompt = true);
 
 }  // namespace yak::serve

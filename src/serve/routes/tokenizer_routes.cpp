@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "serve/openai/api_error.h"
+#include "serve/openai/chat_request.h"
 #include "serve/openai/fields.h"
 #include "yak/tokenizer.h"
 
@@ -27,8 +28,33 @@ Json tokenize_response(const Json& body, const Tokenizer& tokenizer, int32_t max
   bool add_special = prompt.has_value();
   for (const char* name : {"add_special_tokens", "add_special"})
     if (auto v = read_bool(body, name, name)) add_special = *v;
-  const std::vector<int32_t> tokens =
-      tokenizer.encode(prompt ? *prompt : *content, add_special, /*parse_special=*/true);
+  return tokens_response(
+      tokenizer.encode(prompt ? *prompt : *content, add_special, /*parse_special=*/true),
+      max_model_len);
+}
+
+bool is_chat_tokenize_request(const Json& body) { return field(body, "messages") != nullptr; }
+
+ChatTokenizeRequest parse_chat_tokenize_request(const Json& body, const RequestBounds& bounds) {
+  for (const char* text_field : {"prompt", "content"})
+    if (field(body, text_field) != nullptr)
+      throw invalid_field(text_field,
+                          fmt::format("give either 'messages' or '{}', not both", text_field));
+  // The chat template writes the special tokens itself, as for /v1/chat/completions.
+  for (const char* name : {"add_special_tokens", "add_special"})
+    if (read_bool(body, name, name).value_or(false))
+      throw unsupported_field(name, fmt::format("'{}' true is not supported with 'messages': "
+                                                "the chat template adds the special tokens",
+                                                name));
+  ChatTokenizeRequest request;
+  request.messages = parse_chat_messages(body, bounds);
+  request.tools = parse_tool_request(body);
+  request.add_generation_prompt =
+      read_bool(body, "add_generation_prompt", "add_generation_prompt").value_or(true);
+  return request;
+}
+
+Json tokens_response(const std::vector<int32_t>& tokens, int32_t max_model_len) {
   Json out = Json::object();
   out["count"] = tokens.size();
   out["max_model_len"] = max_model_len;
