@@ -9,7 +9,7 @@
 # Two generated sources: the page's own files change often and are small; the vendor files
 # (about 1.5 MB) change only with their packages, so editing the page recompiles little.
 
-set(YAK_WEB_DIR ${PROJECT_SOURCE_DIR}/web)
+set(YAK_WEB_DIR ${PROJECT_SOURCE_DIR}/web CACHE PATH "The chat page's own files (index.html, ...)")
 set(yak_web_gen ${PROJECT_BINARY_DIR}/generated/web)
 
 # Each vendor file: URL path under /assets/vendor/, the file, and the package that has it.

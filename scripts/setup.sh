@@ -28,7 +28,10 @@ RANDOM_SHA="12b4119c18b4fa7eac5fa4badb70e0a2061657516f19f635b7e363f7c1c9d25f"
 
 APT_PACKAGES=(cmake g++ ninja-build ccache pkg-config git libgtest-dev libgmock-dev
   libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev libboost-dev
-  clang fortunes-zh time)
+  clang fortunes-zh time
+  # The chat page's vendor libraries, built into yak serve (cmake/YakWebAssets.cmake), and the
+  # headless browser and CJK fonts its browser tests use.
+  libjs-marked libjs-highlight.js libjs-katex fonts-katex node-dompurify chromium fonts-noto-cjk)
 
 log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }

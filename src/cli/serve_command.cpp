@@ -193,8 +193,10 @@ void add_serve_command(CLI::App& app) {
                   "Tokens of one engine step: decode tokens first, then prompt chunks")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
-  auto* api_key = cmd->add_option("--api-key", o.api_key,
-                                  "Require Authorization: Bearer KEY (all routes but /health)");
+  auto* api_key = cmd->add_option(
+      "--api-key", o.api_key,
+      "Require Authorization: Bearer KEY (all API routes but /health; the chat page "
+      "asks for it itself)");
   cmd->add_option("--api-key-file", f->api_key_file, "Read the API key from this file")
       ->excludes(api_key);
   cmd->add_option("-a,--alias", o.alias, "Model name shown to clients (default: the file's name)");

@@ -69,6 +69,14 @@ grep -q "| pp8 " "$TMP/out" && grep -q "| tg2 " "$TMP/out" && grep -q "| ttft " 
 expect_error "bench nothing to measure" "nothing to measure" "$YAK" bench -m "$MODEL" -p 0 -n 0
 check "bench help" "$YAK" bench --help
 
+# yak serve's chat page: its built-in files listed with sizes, without loading a model.
+check "serve help" "$YAK" serve --help
+grep -q -- "--no-webui" "$TMP/out" && pass "serve help has --no-webui" || fail "serve help has --no-webui"
+check "serve list web assets" "$YAK" serve --list-web-assets
+grep -q "^/ .*text/html" "$TMP/out" && grep -q "^/assets/vendor/katex.min.js .*text/javascript" "$TMP/out" \
+  && grep -q "^total: [0-9]* files, [0-9]* bytes" "$TMP/out" \
+  && pass "serve web asset list" || fail "serve web asset list: $(head -3 "$TMP/out")"
+
 # Chat: several turns through the model's template, /system, /reset and /exit. With 8-bit
 # activations (the fast default) this 135M model answers the question with "L'Etoile, la
 # Marseillaise...", exactly as llama.cpp's llama-completion does on the same file, so the
