@@ -129,7 +129,7 @@ def test_odd_values_never_500(server, model_name):
 
 
 def test_unknown_path_404_and_wrong_method_405(server):
-    for method, path in (("GET", "/v1/nope"), ("POST", "/v1/nope"), ("GET", "/"),
+    for method, path in (("GET", "/v1/nope"), ("POST", "/v1/nope"), ("GET", "/assets/nope.js"),
                          ("GET", "/v1/chat/completions/x")):
         r = requests.request(method, server.url(path), headers=server.auth_headers(),
                              timeout=scaled(10))

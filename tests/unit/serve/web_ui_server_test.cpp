@@ -220,6 +220,8 @@ TEST_F(WebUiServer, BadMessagesAre400sNamingTheField) {
       {R"({"messages": [{"role": "user", "content": "x"}], "add_generation_prompt": 1})",
        "add_generation_prompt"},
       {R"({"messages": [{"role": "user", "content": "x"}], "tools": 3})", "tools"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "add_special_tokens": true})",
+       "add_special_tokens"},
   };
   for (const auto& [body, param] : cases) {
     const auto r = call(port(), "POST", "/tokenize", body, kKey);
