@@ -283,7 +283,7 @@ TEST(ApiServerShutdown, StopEndsARunningStreamWithAFinalChunk) {
   TestClient client(server.port());
   ASSERT_TRUE(client.send(http_request(
       "POST", "/v1/completions",
-      R"({"prompt": "Count:", "max_tokens": 400, "stream": true, "stream_options": {"include_usage": true}})")));
+      R"({"prompt": "Count:", "max_tokens": 400, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true}})")));
   // Stopped once the request runs (before, it would be refused with a 503).
   ASSERT_TRUE(wait_running(server.port(), 1));
   std::this_thread::sleep_for(100ms);
@@ -312,7 +312,7 @@ TEST(ApiServerStream, PingsWhileAStreamWaits) {
   for (int i = 0; i < 2; ++i) {
     busy.push_back(std::make_unique<TestClient>(server.port()));
     ASSERT_TRUE(busy.back()->send(http_request(
-        "POST", "/v1/completions", R"({"prompt": "Count:", "max_tokens": 300, "stream": true})")));
+        "POST", "/v1/completions", R"({"prompt": "Count:", "max_tokens": 300, "ignore_eos": true, "stream": true})")));
   }
   ASSERT_TRUE(wait_running(server.port(), 2));
   TestClient waiting(server.port());
