@@ -31,7 +31,8 @@ APT_PACKAGES=(cmake g++ ninja-build ccache pkg-config git libgtest-dev libgmock-
   clang fortunes-zh time
   # The chat page's vendor libraries, built into yak serve (cmake/YakWebAssets.cmake), and the
   # headless browser and CJK fonts its browser tests use.
-  libjs-marked libjs-highlight.js libjs-katex fonts-katex node-dompurify chromium fonts-noto-cjk)
+  libjs-marked libjs-highlight.js libjs-katex fonts-katex node-dompurify chromium fonts-dejavu-core
+  fonts-noto-cjk)
 
 log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -157,6 +157,12 @@ async function connect() {
     } catch (e) {
       if (e.needsKey && (await obtainKey(e.message))) continue;
       modelEl.textContent = "not connected";
+      if (e.status === 503) {
+        // The model is still loading: say so, and look again when the server said to.
+        showNotice(`${e.message} The page will try again by itself.`, "wait");
+        await new Promise((resolve) => setTimeout(resolve, (e.retryAfter || 2) * 1000));
+        continue;
+      }
       showNotice(e.message);
       return;
     }

@@ -90,3 +90,31 @@ def test_a_server_that_went_away_is_named(make_server, open_page):
     # Nothing was lost: the question waits in the box to be sent again.
     assert chat.page.input_value("#prompt") == "Are you there?"
     expect(chat.articles()).to_have_count(0)
+
+
+def test_a_loading_model_is_waited_for(server, browser):
+    # The first /v1/models answers as a server still loading its model does; the page says
+    # so and asks again after Retry-After, without a reload.
+    context = browser.new_context()
+    answered = []
+
+    def loading_once(route):
+        if answered:
+            route.continue_()
+            return
+        answered.append(1)
+        route.fulfill(status=503, headers={"retry-after": "1", "content-type": "application/json"},
+                      body='{"error": {"message": "the model is still loading; try again shortly",'
+                           ' "type": "unavailable_error", "param": null, "code": "loading"}}')
+
+    context.route("**/v1/models", loading_once)
+    page = context.new_page()
+    try:
+        page.goto(server.base_url + "/")
+        expect(page.locator("#notice")).to_contain_text("the model is still loading")
+        expect(page.locator("#notice")).to_contain_text("try again by itself")
+        model_id = server.get("/v1/models").json()["data"][0]["id"]
+        expect(page.locator("#model-name")).to_have_text(model_id, timeout=10_000)
+        expect(page.locator("#notice")).to_be_hidden()
+    finally:
+        context.close()
