@@ -61,10 +61,11 @@ def test_a_full_queue_is_reported(make_server, open_page):
                     break
 
     workers = [threading.Thread(target=occupy, daemon=True) for _ in range(2)]
-    for w in workers:
-        w.start()
     try:
+        # One at a time: two arriving together could both be waiting, and the second refused.
+        workers[0].start()
         server.wait_metric("yak:num_requests_running", lambda v: v >= 1)
+        workers[1].start()
         server.wait_metric("yak:num_requests_waiting", lambda v: v >= 1)
         chat.send("Hello?")
         chat.wait_idle(30)
@@ -73,7 +74,8 @@ def test_a_full_queue_is_reported(make_server, open_page):
     finally:
         stop.set()
         for w in workers:
-            w.join(scaled(30))
+            if w.is_alive():
+                w.join(scaled(30))
     # Once the queue drains, Regenerate goes through.
     chat.page.click("article.message.assistant button[data-action=regenerate]")
     chat.wait_generating()
