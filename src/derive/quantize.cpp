@@ -95,7 +95,7 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 // Converts one tensor's rows, a slab at a time, and passes the bytes on.
-void convert_tensor(const gguf::TensorInfo& t, DType to, ThreadPool& pool,
+void convert_tensor(const gguf::File& file, const gguf::TensorInfo& t, DType to, ThreadPool& pool,
                     const gguf::Writer::ByteSink& out) {
   const int64_t row_len = t.shape[0];
   const int64_t rows = t.rows();
@@ -112,6 +112,19 @@ void convert_tensor(const gguf::TensorInfo& t, DType to, ThreadPool& pool,
       derive::quantize_row_best(to, row, bytes.data() + r * out_row, row_len);
     });
     out(bytes.data(), static_cast<size_t>(n) * out_row);
+    // What has been converted is not read again; let the kernel take the pages back.
+    file.drop_pages(t.data + first * in_row, static_cast<size_t>(n) * in_row);
+  }
+}
+
+// A tensor kept as it is, in pieces, so that its pages are given back as it goes.
+void copy_tensor(const gguf::File& file, const gguf::TensorInfo& t,
+                 const gguf::Writer::ByteSink& out) {
+  constexpr uint64_t kPiece = uint64_t{16} << 20;
+  for (uint64_t at = 0; at < t.size_bytes; at += kPiece) {
+    const uint64_t n = std::min(kPiece, t.size_bytes - at);
+    out(t.data + at, n);
+    file.drop_pages(t.data + at, n);
   }
 }
 
@@ -168,9 +181,9 @@ QuantizeResult quantize_model(const std::string& in_path, const std::string& out
     writer.add_tensor_streamed(t.name, to, t.shape, [&, i, to](const gguf::Writer::ByteSink& out) {
       const auto began = std::chrono::steady_clock::now();
       if (to == t.type)
-        out(t.data, t.size_bytes);
+        copy_tensor(file, t, out);
       else
-        convert_tensor(t, to, workers.pool, out);
+        convert_tensor(file, t, to, workers.pool, out);
       // What has been converted is not read again; let the kernel take the pages back.
       file.drop_pages(t.data, t.size_bytes);
       if (file.changed()) fail("{}: the file changed while it was being read", file.name());
