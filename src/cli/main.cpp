@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   yak::cli::add_chat_command(app);
   yak::cli::add_bench_command(app);
   yak::cli::add_serve_command(app);
+  yak::cli::add_quantize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -146,8 +146,8 @@ void Writer::set(const std::string& key, Value value) {
   metadata_.emplace_back(key, std::move(value));
 }
 
-void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t> shape,
-                        std::span<const uint8_t> data) {
+uint64_t Writer::check_new_tensor(const std::string& name, DType type,
+                                  const std::vector<int64_t>& shape) const {
   if (name.empty()) fail("GGUF writer: empty tensor name");
   for (const auto& t : tensors_)
     if (t.name == name) fail("GGUF writer: duplicate tensor name {}", name);
@@ -166,10 +166,25 @@ void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t
   if (!row)
     fail("GGUF writer: tensor {}: row length {} is not a multiple of the block size of {}", name,
          shape[0], dtype_name(type));
-  if (rows > std::numeric_limits<uint64_t>::max() / *row || *row * rows != data.size())
+  if (*row != 0 && rows > std::numeric_limits<uint64_t>::max() / *row)
+    fail("GGUF writer: tensor {}: byte size overflows", name);
+  return *row * rows;
+}
+
+void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t> shape,
+                        std::span<const uint8_t> data) {
+  const uint64_t size = check_new_tensor(name, type, shape);
+  if (size != data.size())
     fail("GGUF writer: tensor {}: {} data bytes given, the shape needs {}", name, data.size(),
-         *row * rows);
-  tensors_.push_back({name, type, std::move(shape), {data.begin(), data.end()}});
+         size);
+  tensors_.push_back({name, type, std::move(shape), {data.begin(), data.end()}, size, {}});
+}
+
+void Writer::add_tensor_streamed(const std::string& name, DType type, std::vector<int64_t> shape,
+                                 TensorProducer produce) {
+  if (!produce) fail("GGUF writer: tensor {}: no producer", name);
+  const uint64_t size = check_new_tensor(name, type, shape);
+  tensors_.push_back({name, type, std::move(shape), {}, size, std::move(produce)});
 }
 
 void Writer::emit(const std::function<void(const void*, size_t)>& out) const {
@@ -188,7 +203,7 @@ void Writer::emit(const std::function<void(const void*, size_t)>& out) const {
   for (const auto& t : tensors_) {
     next = align_up(next, alignment_);
     offsets.push_back(next);
-    next += t.data.size();
+    next += t.size;
   }
   for (size_t i = 0; i < tensors_.size(); ++i) {
     const auto& t = tensors_[i];
@@ -203,7 +218,22 @@ void Writer::emit(const std::function<void(const void*, size_t)>& out) const {
   for (size_t i = 0; i < tensors_.size(); ++i) {
     s.pad_to(alignment_);
     YAK_CHECK(s.pos() == data_start + offsets[i]);
-    s.bytes(tensors_[i].data.data(), tensors_[i].data.size());
+    const PendingTensor& t = tensors_[i];
+    if (!t.produce) {
+      s.bytes(t.data.data(), t.data.size());
+      continue;
+    }
+    uint64_t made = 0;
+    t.produce([&](const void* p, size_t n) {
+      if (made + n > t.size)
+        fail("GGUF writer: tensor {}: producer made more than the {} bytes its shape needs", t.name,
+             t.size);
+      made += n;
+      s.bytes(p, n);
+    });
+    if (made != t.size)
+      fail("GGUF writer: tensor {}: producer made {} bytes, the shape needs {}", t.name, made,
+           t.size);
   }
 }
 

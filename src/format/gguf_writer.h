@@ -28,6 +28,15 @@ class Writer {
   void add_tensor(const std::string& name, DType type, std::vector<int64_t> shape,
                   std::span<const uint8_t> data);
 
+  // A tensor whose bytes are made only when the file is written: `produce` is called once,
+  // in tensor order, and must pass exactly row_bytes(type, shape[0]) * rows bytes to `out`
+  // (in any number of pieces). Lets a tool write a model larger than memory, one tensor at
+  // a time.
+  using ByteSink = std::function<void(const void*, size_t)>;
+  using TensorProducer = std::function<void(const ByteSink& out)>;
+  void add_tensor_streamed(const std::string& name, DType type, std::vector<int64_t> shape,
+                           TensorProducer produce);
+
   // Serialises to bytes / to a file (throws yak::Error on I/O failure).
   std::vector<uint8_t> to_bytes() const;
   void write(const std::string& path) const;
@@ -41,7 +50,12 @@ class Writer {
     DType type;
     std::vector<int64_t> shape;
     std::vector<uint8_t> data;
+    uint64_t size = 0;       // bytes of data, or of what `produce` makes
+    TensorProducer produce;  // set for streamed tensors (then `data` is empty)
   };
+  // Validates name and shape; returns the tensor's byte size.
+  uint64_t check_new_tensor(const std::string& name, DType type,
+                            const std::vector<int64_t>& shape) const;
   uint64_t alignment_;
   std::vector<std::pair<std::string, Value>> metadata_;
   std::vector<PendingTensor> tensors_;
