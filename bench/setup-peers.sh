@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench`, `llama-quantize` and `llama-server` for benchmarking Yak
-# against it (bench/compare-cpu, bench/compare-serve) and for making Q4_K_M benchmark models
-# (bench/make-models.sh).
+# Build llama.cpp's `llama-bench`, `llama-quantize`, `llama-server` and `llama-perplexity` for
+# benchmarking Yak against it (bench/compare-cpu, bench/compare-serve, bench/compare-eval) and
+# for making Q4_K_M benchmark models (bench/make-models.sh).
 #
 # llama.cpp comes from PyPI's llama-cpp-python source package, which vendors it: the sdist is
 # downloaded with pip (no other network source), unpacked and built with CMake (Release,
 # GGML_NATIVE=ON, CPU only; no libcurl, OpenSSL or web UI, so neither the build nor
 # llama-server downloads anything) in a cache
-# folder outside the repository. Safe to run again: a finished build of all three binaries is
+# folder outside the repository. Safe to run again: a finished build of all the binaries is
 # reused; a build from an older version of this script that lacks one is completed.
 #
 # Usage: bench/setup-peers.sh [-j JOBS]
@@ -15,7 +15,7 @@
 # Environment:
 #   YAK_PEERS_DIR   where to build (default: $HOME/.cache/yak-peers)
 #   PYTHON          interpreter whose pip downloads the sdist (default: python3)
-# Prints the paths of the three binaries at the end.
+# Prints the paths of the binaries at the end.
 set -euo pipefail
 
 VERSION="0.3.36"
@@ -37,7 +37,7 @@ done
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number, got '$JOBS'"
 command -v cmake >/dev/null || die "cmake is not installed"
 
-TARGETS=(llama-bench llama-quantize llama-server)
+TARGETS=(llama-bench llama-quantize llama-server llama-perplexity)
 SRC="$PEERS/llama-cpp-python-$VERSION"
 BUILD="$PEERS/llama.cpp-build"
 BIN="$BUILD/bin"
@@ -92,3 +92,4 @@ fi
 log "llama-bench:    $BIN/llama-bench"
 log "llama-quantize: $BIN/llama-quantize"
 log "llama-server:   $BIN/llama-server"
+log "llama-perplexity: $BIN/llama-perplexity"
