@@ -126,7 +126,7 @@ struct BaseLogProbs {
 };
 
 inline constexpr int32_t kDefaultTopK = 64;
-inline constexpr int32_t kDefaultTailSamples = 64;
+inline constexpr int32_t kDefaultTailSamples = 256;
 
 // FNV-1a over the token count and every token's text: equal for the same vocabulary.
 uint64_t vocabulary_hash(const Tokenizer& tokenizer);

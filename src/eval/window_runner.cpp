@@ -73,8 +73,10 @@ double run_windows(std::shared_ptr<const Model> model, const Windows& windows,
         if (p1 == n_ctx && on_window) {
           const double seconds =
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          on_window(
-              {.windows_done = w0 + s + 1, .windows_total = windows.n_chunks, .seconds = seconds});
+          on_window({.windows_done = w0 + s + 1,
+                     .windows_total = windows.n_chunks,
+                     .windows_decoded = w0 + n_seq,
+                     .seconds = seconds});
         }
       }
     }

@@ -81,7 +81,7 @@ grep -q '^Mean    KLD:' "$TMP/out" && grep -q '^Same top p:' "$TMP/out" && grep 
 # Bad input: each a clear error, exit 1.
 printf '' >"$TMP/empty.txt"
 head -c 300 "$WIKI" >"$TMP/short.txt"
-expect_error "perplexity: missing text file" "does not exist\|no such\|missing" "$YAK" eval perplexity -m "$MODEL" -f "$TMP/none.txt"
+expect_error "perplexity: missing text file" "cannot open: No such file" "$YAK" eval perplexity -m "$MODEL" -f "$TMP/none.txt"
 expect_error "perplexity: no -f" "give it with -f" "$YAK" eval perplexity -m "$MODEL"
 expect_error "perplexity: empty text" "is empty" "$YAK" eval perplexity -m "$MODEL" -f "$TMP/empty.txt"
 expect_error "perplexity: text shorter than two windows" "needs at least 1024" "$YAK" eval perplexity -m "$MODEL" -f "$TMP/short.txt" -c 512

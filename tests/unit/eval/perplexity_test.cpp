@@ -68,8 +68,11 @@ TEST(EvalPerplexity, MatchesTheDirectComputation) {
   for (int32_t n_batch : {2048, 7, kCtx}) {
     int32_t calls = 0;
     const PerplexityResult r =
-        perplexity(model, w, {.n_batch = n_batch, .n_threads = 2},
-                   [&](const Progress& p, double) { EXPECT_EQ(p.windows_done, ++calls); });
+        perplexity(model, w, {.n_batch = n_batch, .n_threads = 2}, [&](const Progress& p, double) {
+          EXPECT_EQ(p.windows_done, ++calls);
+          EXPECT_GE(p.windows_decoded, p.windows_done);
+          EXPECT_GT(p.seconds_per_window(), 0);
+        });
     EXPECT_NEAR(r.ppl.value, want, 2e-4 * want) << "n_batch " << n_batch;
     EXPECT_EQ(r.n_scored, scored);
     EXPECT_EQ(calls, w.n_chunks);
