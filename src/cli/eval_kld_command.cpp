@@ -39,7 +39,7 @@ eval::BaseLogProbs compute_base(const KldFlags& f, const std::shared_ptr<Threads
       eval::compute_base_logprobs(base, windows, f.top_k, f.tail_samples,
                                   run_options(f.eval, threads), [out](const eval::Progress& p) {
                                     if (p.windows_done == 1) print_eta(out, "kld: base", p);
-        std::fflush(out);
+                                    std::fflush(out);
                                   });
   b.description = fmt::format("{}, {} precision", f.base, precision_name(f.base_precision));
   if (!f.base_logits.empty()) {
