@@ -14,5 +14,7 @@ void add_tokenize_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
+// Adds `tasks` to the `eval` command.
+void add_eval_tasks_command(CLI::App& eval);
 
 }  // namespace yak::cli

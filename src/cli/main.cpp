@@ -19,6 +19,10 @@ int main(int argc, char** argv) {
   yak::cli::add_chat_command(app);
   yak::cli::add_bench_command(app);
   yak::cli::add_serve_command(app);
+  // Temporary parent until the eval command (perplexity, kld) is merged: the lead replaces
+  // these two lines with add_eval_command(app), which adds tasks.
+  auto* eval = app.add_subcommand("eval", "Measure a model's quality")->require_subcommand(1);
+  yak::cli::add_eval_tasks_command(*eval);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
