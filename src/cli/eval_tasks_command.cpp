@@ -73,7 +73,7 @@ void print_progress(const EvalProgress& p) {
 std::string format_value(double v) { return std::isnan(v) ? "NaN" : fmt::format("{:.4f}", v); }
 
 void print_table(const std::vector<EvalTaskResult>& results) {
-  size_t width = 4;
+  size_t width = 6;  // "metric"
   for (const auto& r : results)
     for (const auto& m : r.metrics) width = std::max(width, m.name.size());
   size_t task_width = 4;

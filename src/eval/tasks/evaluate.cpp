@@ -145,6 +145,13 @@ EvalTaskResult aggregate(const Group& group, const std::map<std::string, EvalTas
 
 }  // namespace
 
+std::vector<McItem> eval::load_task_items(const std::string& task,
+                                          const EvalTasksOptions& options) {
+  for (const LeafTask& t : leaf_tasks())
+    if (t.name == task) return t.load(options);
+  fail("unknown task '{}' (known tasks: {})", task, fmt::join(known_eval_tasks(), ", "));
+}
+
 std::vector<std::string> known_eval_tasks() {
   std::vector<std::string> names;
   for (const LeafTask& t : leaf_tasks()) names.push_back(t.name);

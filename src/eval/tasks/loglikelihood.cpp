@@ -25,8 +25,16 @@ LogSoftmax log_softmax(std::span<const float> logits) {
       out.argmax = static_cast<int32_t>(i);
     }
   }
+  // Float exponentials in blocks summed in double: the vocabulary's 50k-150k terms per
+  // output are a visible share of the time, and each term is at most 1.
   double sum = 0;
-  for (float v : logits) sum += std::exp(static_cast<double>(v - max));
+  constexpr size_t kBlock = 256;
+  for (size_t b = 0; b < logits.size(); b += kBlock) {
+    float part = 0;
+    const size_t e = std::min(logits.size(), b + kBlock);
+    for (size_t i = b; i < e; ++i) part += std::exp(logits[i] - max);
+    sum += part;
+  }
   out.log_norm = max + std::log(sum);
   return out;
 }
@@ -60,8 +68,10 @@ void score_group_shared(Context& ctx, const std::vector<EncodedItem>& items, siz
     const SequenceId seq = ctx.add_sequence();
     parents.push_back(seq);
     const auto& tokens = items[i].context;
+    // Few-shot prompts share their examples: blocks an earlier group computed are reused.
+    const auto cached = static_cast<size_t>(ctx.attach_cached_prefix(seq, tokens));
     int32_t out = -1;
-    for (size_t t = 0; t < tokens.size(); ++t)
+    for (size_t t = cached; t < tokens.size(); ++t)
       out = batch.add(tokens[t], static_cast<int32_t>(t), seq, t + 1 == tokens.size());
     last_out.push_back(out);
   }
@@ -188,6 +198,7 @@ ContextOptions scorer_context_options(const std::vector<EncodedItem>& items,
   o.kv_tokens = std::max<int64_t>(context_size, parallel * max_tokens);
   o.kv_block_size = kBlock;
   o.max_batch_tokens = 512;
+  o.prefix_caching = options.share_context;
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eval/tasks/mc_item.h"
+#include "yak/eval_tasks.h"
 
 namespace yak::eval {
 
@@ -35,5 +36,9 @@ std::vector<McItem> load_truthfulqa(const std::string& data_dir, bool mc2, int32
                                     int64_t limit);
 // All categories present, in file-name order.
 std::vector<McItem> load_bbq(const std::string& data_dir, int32_t shots, int64_t limit);
+
+// The items of one task that is not a group ("arc_easy", "mmlu_anatomy"), with the
+// options' data_dir, shots and limit; yak::Error for an unknown name.
+std::vector<McItem> load_task_items(const std::string& task, const EvalTasksOptions& options);
 
 }  // namespace yak::eval
