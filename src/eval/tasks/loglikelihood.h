@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct ChoiceScore {
   double logprob = 0;   // sum of the continuation tokens' log-probabilities
   bool greedy = false;  // every continuation token was the most likely one
 };
+
+// log(sum(exp(logits))) and the first index of the largest logit.
+struct LogSoftmax {
+  double log_norm = 0;
+  int32_t argmax = 0;
+};
+LogSoftmax log_softmax(std::span<const float> logits);
 
 struct ScorerOptions {
   int32_t parallel_items = 16;  // items decoded together

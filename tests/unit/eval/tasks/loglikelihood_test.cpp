@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "eval/tasks/task_data.h"
@@ -23,6 +24,23 @@ std::vector<EncodedItem> some_items(const Model& model) {
       encode_item(tok, "Q: 2+2?\nA:", {"A", "B", "C", "D"}, 2048),  // one-token choices
       encode_item(tok, "以下是关于农学的单项选择题\n答案：", {"A", "B"}, 2048),
   };
+}
+
+TEST(EvalTasksLoglikelihood, LogSoftmaxMatchesDoublePrecision) {
+  std::vector<float> logits(49157);
+  for (size_t i = 0; i < logits.size(); ++i)
+    logits[i] = static_cast<float>(std::sin(static_cast<double>(i) * 0.37) * 9.0 - 3.0);
+  logits[40000] = 12.5f;
+  logits[40001] = 12.5f;  // a tie: the first index wins
+  logits[7] = -200.0f;    // far below the rest
+  double max = -1e30, sum = 0;
+  for (float v : logits) max = std::max(max, static_cast<double>(v));
+  for (float v : logits) sum += std::exp(static_cast<double>(v) - max);
+  const LogSoftmax ls = log_softmax(logits);
+  EXPECT_NEAR(ls.log_norm, max + std::log(sum), 1e-5);
+  EXPECT_EQ(ls.argmax, 40000);
+  const std::vector<float> nan_logits(100, std::nanf(""));
+  EXPECT_THROW(log_softmax(nan_logits), Error);
 }
 
 TEST(EvalTasksLoglikelihood, EncodePairMovesTrailingSpacesToTheContinuation) {
