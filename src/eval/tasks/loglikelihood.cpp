@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "yak/error.h"
 
@@ -17,7 +18,7 @@ constexpr uint64_t kMaxLogitBytes = uint64_t{256} << 20;
 // glibc's scalar expf over a 50k-150k vocabulary per scored token was about half of the
 // time of a HellaSwag run.
 inline float exp_nonpositive(float x) {
-  x = x < -87.0f ? -87.0f : x;  // exp(-87) ~ 1.6e-38: nothing against a sum >= 1
+  x = x >= -87.0f ? x : -87.0f;  // exp(-87) ~ 1.6e-38, nothing beside a sum >= 1; NaN too
   const float k = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round(x / ln 2)
   const float r = (x - k * 0.693145751953125f) - k * 1.428606765330187045e-06f;
   float p = 1.0f / 5040;
@@ -41,15 +42,17 @@ LogSoftmax log_softmax(std::span<const float> logits) {
   const float* x = logits.data();
   const size_t n = logits.size();
   float lane_max[kLanes];
-  for (size_t j = 0; j < kLanes; ++j) lane_max[j] = x[0];
+  for (size_t j = 0; j < kLanes; ++j) lane_max[j] = -std::numeric_limits<float>::infinity();
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
     for (size_t j = 0; j < kLanes; ++j)
       lane_max[j] = x[i + j] > lane_max[j] ? x[i + j] : lane_max[j];
-  float max = lane_max[0];
-  for (size_t j = 1; j < kLanes; ++j) max = lane_max[j] > max ? lane_max[j] : max;
+  float max = -std::numeric_limits<float>::infinity();
+  for (size_t j = 0; j < kLanes; ++j) max = lane_max[j] > max ? lane_max[j] : max;
   for (; i < n; ++i) max = x[i] > max ? x[i] : max;
-  if (std::isnan(max)) fail("the model's logits are NaN");
+  // NaN counts as -inf (as yak/logprobs.h has it); a row with nothing else is a broken model.
+  if (max == -std::numeric_limits<float>::infinity())
+    fail("the model's logits are all -inf or NaN");
   LogSoftmax out;
   while (x[out.argmax] != max) ++out.argmax;  // the first index holding it, as np.argmax
   // Lane sums in float, moved into a double every 64 rows so that none grows large.

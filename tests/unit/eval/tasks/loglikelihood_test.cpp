@@ -39,6 +39,9 @@ TEST(EvalTasksLoglikelihood, LogSoftmaxMatchesDoublePrecision) {
   const LogSoftmax ls = log_softmax(logits);
   EXPECT_NEAR(ls.log_norm, max + std::log(sum), 1e-5);
   EXPECT_EQ(ls.argmax, 40000);
+  const double fifth = std::exp(static_cast<double>(logits[5]) - max);
+  logits[5] = std::nanf("");  // counts as -inf
+  EXPECT_NEAR(log_softmax(logits).log_norm, max + std::log(sum - fifth), 1e-5);
   const std::vector<float> nan_logits(100, std::nanf(""));
   EXPECT_THROW(log_softmax(nan_logits), Error);
 }
