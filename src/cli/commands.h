@@ -20,5 +20,6 @@ void add_eval_command(CLI::App& app);
 // The subcommands of `yak eval`, each given the `eval` command (eval_command.cpp calls them).
 void add_eval_perplexity_command(CLI::App& eval);
 void add_eval_kld_command(CLI::App& eval);
+void add_eval_tasks_command(CLI::App& eval);
 
 }  // namespace yak::cli
