@@ -15,7 +15,7 @@ run_json() {  # run_json OUT TASK... : a small run of the tasks as JSON into OUT
   local out="$1"; shift
   local args=()
   for t in "$@"; do args+=(--task "$t"); done
-  timeout 120 "$YAK" eval tasks -m "$MODEL" --data "$DATA" "${args[@]}" --limit 4 -t 2 --json \
+  timeout $((120 * TIME_SCALE)) "$YAK" eval tasks -m "$MODEL" --data "$DATA" "${args[@]}" --limit 4 -t 2 --json \
     >"$out" 2>"$TMP/progress"
 }
 

@@ -2,6 +2,14 @@
 # passes and failures. Source it after setting YAK and SRC; end the script with `finish`.
 MODEL="${YAK_MODEL:-$SRC/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 TMP="$(mktemp -d)"
+# An ASan + UBSan build runs several times slower and holds more memory (shadow, quarantine):
+# time limits scale by TIME_SCALE, and memory bounds do not apply (SANITIZED=1).
+SANITIZED=0
+TIME_SCALE=1
+if [ -n "${YAK:-}" ] && grep -aqm1 "__asan_init\|__ubsan_handle" "$YAK" 2>/dev/null; then
+  SANITIZED=1
+  TIME_SCALE=4
+fi
 trap 'rm -rf "$TMP"' EXIT
 passed=0
 failed=0

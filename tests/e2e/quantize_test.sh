@@ -19,7 +19,9 @@ check "metadata carried over, file type 1" python3 "$CHECK" metadata "$MODEL" "$
 
 # Memory: the F16 file is ~260 MB; quantizing it holds a slab and a tensor, not the model.
 peak_rss_kib "$YAK" quantize "$F16" "$TMP/model.Q8_0.gguf" q8_0 -t 2
-if [ "$RC" -eq 0 ] && [ "$RSS_KIB" -lt 100000 ]; then pass "F16 -> Q8_0 streams (peak RSS $RSS_KIB KiB)"
+if [ "$SANITIZED" -eq 1 ] && [ "$RC" -eq 0 ]; then
+  echo "SKIP F16 -> Q8_0 memory bound: a sanitizer build's shadow memory and quarantine inflate RSS ($RSS_KIB KiB)"
+elif [ "$RC" -eq 0 ] && [ "$RSS_KIB" -lt 100000 ]; then pass "F16 -> Q8_0 streams (peak RSS $RSS_KIB KiB)"
 else fail "F16 -> Q8_0 streams (exit $RC, peak RSS $RSS_KIB KiB, want < 100000)"; sed 's/^/    /' "$TMP/err" | head -5; fi
 
 pairs=("$TMP/model.Q8_0.gguf:Q8_0")
