@@ -335,26 +335,6 @@ SymCodes encode_sym(std::string_view type, const float* x, const float* w, int q
 
 // ---- packing, in the layouts of kernels/cpu/ref/quant_blocks.h ----
 
-void pack_scale_min(uint8_t* p, int j, int sc, int m) {
-  if (j < 4) {
-    p[j] = static_cast<uint8_t>(p[j] | sc);
-    p[j + 4] = static_cast<uint8_t>(p[j + 4] | m);
-  } else {
-    p[j + 4] = static_cast<uint8_t>((sc & 0x0f) | ((m & 0x0f) << 4));
-    p[j - 4] = static_cast<uint8_t>(p[j - 4] | ((sc >> 4) << 6));
-    p[j] = static_cast<uint8_t>(p[j] | ((m >> 4) << 6));
-  }
-}
-
-void pack_q3_scale(uint8_t* p, int i, int scale) {
-  const int biased = scale + 32;
-  if (i < 8)
-    p[i] = static_cast<uint8_t>(p[i] | (biased & 0x0f));
-  else
-    p[i - 8] = static_cast<uint8_t>(p[i - 8] | ((biased & 0x0f) << 4));
-  p[8 + i % 4] = static_cast<uint8_t>(p[8 + i % 4] | ((biased >> 4) << (2 * (i / 4))));
-}
-
 template <typename Block>
 void store(uint8_t* dst, int64_t index, const Block& b) {
   std::memcpy(dst + index * static_cast<int64_t>(sizeof(Block)), &b, sizeof(Block));
@@ -379,7 +359,7 @@ void encode_block(DType type, const float* x, const float* w, uint8_t* dst, int6
       const SymCodes c = encode_sym("Q3_K", x, w, -4, 3, -32, 31);
       blocks::BlockQ3_K blk{};
       blk.d = c.d;
-      for (int i = 0; i < 16; ++i) pack_q3_scale(blk.scales, i, c.sc[i]);
+      for (int i = 0; i < 16; ++i) blocks::pack_q3k_scale(blk.scales, i, c.sc[i]);
       for (int h = 0; h < 2; ++h)
         for (int s = 0; s < 4; ++s)
           for (int l = 0; l < 32; ++l) {
@@ -398,7 +378,7 @@ void encode_block(DType type, const float* x, const float* w, uint8_t* dst, int6
       blocks::BlockQ4_K blk4{};
       uint8_t* scales = five ? blk5.scales : blk4.scales;
       uint8_t* qs = five ? blk5.qs : blk4.qs;
-      for (int j = 0; j < 8; ++j) pack_scale_min(scales, j, c.sc[j], c.m[j]);
+      for (int j = 0; j < 8; ++j) blocks::pack_q4k_scale_min(scales, j, c.sc[j], c.m[j]);
       for (int k = 0; k < kQK_K; ++k) {
         const int chunk = k / 32;
         qs[(chunk / 2) * 32 + k % 32] |= static_cast<uint8_t>((c.q[k] & 0x0f) << ((chunk % 2) * 4));

@@ -18,9 +18,9 @@ from pathlib import Path
 import openai  # noqa: F401  (a missing client must fail the run here, not skip)
 import pytest
 
-from serve_helpers import KIND, Server, ServerConfig, client_for, finish
+from serve_helpers import (KIND, Server, ServerConfig, client_for, finish, model_from_env,
+                           yak_binary_from_env)
 
-SRC = Path(__file__).resolve().parents[3]
 FIGURES: dict[str, dict] = {}
 
 # The shared server: most tests run on it. 8 sequences at once, so 16 concurrent streams
@@ -54,18 +54,12 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def yak_bin() -> str:
-    path = os.environ.get("YAK_BIN")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail(f"YAK_BIN must name the yak binary (got {path!r})", pytrace=False)
-    return path
+    return yak_binary_from_env()
 
 
 @pytest.fixture(scope="session")
 def model_path() -> str:
-    path = os.environ.get("YAK_MODEL", str(SRC / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    if not Path(path).is_file():
-        pytest.fail(f"model missing: {path} (run scripts/setup.sh)", pytrace=False)
-    return path
+    return model_from_env()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,29 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
                    "ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer")
 
 
+SRC = Path(__file__).resolve().parents[3]
+
+
+def yak_binary_from_env() -> str:
+    """YAK_BIN, which must be an executable; the session fails (never skips) without it."""
+    import pytest  # here, so that the load generator can import this module without pytest
+
+    path = os.environ.get("YAK_BIN")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"YAK_BIN must name the yak binary (got {path!r})", pytrace=False)
+    return path
+
+
+def model_from_env() -> str:
+    """YAK_MODEL, else the default model; the session fails when the file is missing."""
+    import pytest
+
+    path = os.environ.get("YAK_MODEL", str(SRC / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
+    if not Path(path).is_file():
+        pytest.fail(f"model missing: {path} (run scripts/setup.sh)", pytrace=False)
+    return path
+
+
 def scaled(seconds: float) -> float:
     return seconds * TIME_SCALE
 

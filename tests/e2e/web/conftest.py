@@ -22,7 +22,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serve"))
-from serve_helpers import Server, ServerConfig, finish  # noqa: E402
+from serve_helpers import (Server, ServerConfig, finish, model_from_env,  # noqa: E402
+                           yak_binary_from_env)
 
 from web_helpers import ChatPage, RequestLog  # noqa: E402
 
@@ -51,18 +52,12 @@ def figures():
 
 @pytest.fixture(scope="session")
 def yak_bin() -> str:
-    path = os.environ.get("YAK_BIN")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail(f"YAK_BIN must name the yak binary (got {path!r})", pytrace=False)
-    return path
+    return yak_binary_from_env()
 
 
 @pytest.fixture(scope="session")
 def model_path() -> str:
-    path = os.environ.get("YAK_MODEL", str(SRC / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
-    if not Path(path).is_file():
-        pytest.fail(f"model missing: {path} (run scripts/setup.sh)", pytrace=False)
-    return path
+    return model_from_env()
 
 
 @pytest.fixture(scope="session")

@@ -133,6 +133,28 @@ inline void unpack_q4k_scale_min(const uint8_t* p, int j, int& sc, int& m) {
   }
 }
 
+// The inverses, for quantizers: OR scale i (-32..31) of Q3_K, or the scale and min of
+// sub-block j of Q4_K / Q5_K, into zeroed packed bytes.
+inline void pack_q3k_scale(uint8_t* p, int i, int scale) {
+  const int biased = scale + 32;
+  if (i < 8)
+    p[i] = static_cast<uint8_t>(p[i] | (biased & 0x0f));
+  else
+    p[i - 8] = static_cast<uint8_t>(p[i - 8] | ((biased & 0x0f) << 4));
+  p[8 + i % 4] = static_cast<uint8_t>(p[8 + i % 4] | ((biased >> 4) << (2 * (i / 4))));
+}
+
+inline void pack_q4k_scale_min(uint8_t* p, int j, int sc, int m) {
+  if (j < 4) {
+    p[j] = static_cast<uint8_t>(p[j] | sc);
+    p[j + 4] = static_cast<uint8_t>(p[j + 4] | m);
+  } else {
+    p[j + 4] = static_cast<uint8_t>((sc & 0x0f) | ((m & 0x0f) << 4));
+    p[j - 4] = static_cast<uint8_t>(p[j - 4] | ((sc >> 4) << 6));
+    p[j] = static_cast<uint8_t>(p[j] | ((m >> 4) << 6));
+  }
+}
+
 static_assert(sizeof(BlockQ4_0) == 18 && alignof(BlockQ4_0) == 2);
 static_assert(sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22 && offsetof(BlockQ5_0, qs) == 6);

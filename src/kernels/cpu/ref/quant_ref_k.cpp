@@ -18,31 +18,6 @@
 namespace yak::kernels::ref::detail {
 namespace {
 
-// Q4_K / Q5_K: 8 six-bit scales and 8 six-bit mins in 12 bytes, laid out as
-// unpack_q4k_scale_min (quant_blocks.h) reads them.
-void pack_scale_min(uint8_t* p, int j, int sc, int m) {
-  if (j < 4) {
-    p[j] = static_cast<uint8_t>(p[j] | sc);
-    p[j + 4] = static_cast<uint8_t>(p[j + 4] | m);
-  } else {
-    p[j + 4] = static_cast<uint8_t>((sc & 0x0f) | ((m & 0x0f) << 4));
-    p[j - 4] = static_cast<uint8_t>(p[j - 4] | ((sc >> 4) << 6));
-    p[j] = static_cast<uint8_t>(p[j] | ((m >> 4) << 6));
-  }
-}
-
-// Q3_K: sixteen 6-bit scales (biased by 32) in 12 bytes; see BlockQ3_K and
-// unpack_q3k_scale.
-
-void pack_q3_scale(uint8_t* p, int i, int scale) {
-  const int biased = scale + 32;
-  if (i < 8)
-    p[i] = static_cast<uint8_t>(p[i] | (biased & 0x0f));
-  else
-    p[i - 8] = static_cast<uint8_t>(p[i - 8] | ((biased & 0x0f) << 4));
-  p[8 + i % 4] = static_cast<uint8_t>(p[8 + i % 4] | ((biased >> 4) << (2 * (i / 4))));
-}
-
 int ceil_clamp(float v, int lo, int hi) {
   if (!(v > static_cast<float>(lo))) return lo;
   if (v >= static_cast<float>(hi)) return hi;
@@ -269,7 +244,7 @@ void quantize_q3_k(const float* src, uint8_t* dst, int64_t blocks) {
     const SymCodes c = quantize_sym("Q3_K", x, -4, -32);
     BlockQ3_K blk{};
     blk.d = c.d;
-    for (int i = 0; i < 16; ++i) pack_q3_scale(blk.scales, i, c.sc[i]);
+    for (int i = 0; i < 16; ++i) pack_q3k_scale(blk.scales, i, c.sc[i]);
     for (int h = 0; h < 2; ++h) {
       for (int s = 0; s < 4; ++s) {
         for (int l = 0; l < 32; ++l) {
@@ -290,7 +265,7 @@ void quantize_q4_k(const float* src, uint8_t* dst, int64_t blocks) {
     BlockQ4_K blk{};
     blk.d = c.d;
     blk.dmin = c.dmin;
-    for (int j = 0; j < 8; ++j) pack_scale_min(blk.scales, j, c.sc[j], c.m[j]);
+    for (int j = 0; j < 8; ++j) pack_q4k_scale_min(blk.scales, j, c.sc[j], c.m[j]);
     for (int k = 0; k < kQK_K; ++k) {
       const int chunk = k / 32;
       const int shift = (chunk % 2) * 4;
@@ -307,7 +282,7 @@ void quantize_q5_k(const float* src, uint8_t* dst, int64_t blocks) {
     BlockQ5_K blk{};
     blk.d = c.d;
     blk.dmin = c.dmin;
-    for (int j = 0; j < 8; ++j) pack_scale_min(blk.scales, j, c.sc[j], c.m[j]);
+    for (int j = 0; j < 8; ++j) pack_q4k_scale_min(blk.scales, j, c.sc[j], c.m[j]);
     for (int k = 0; k < kQK_K; ++k) {
       const int chunk = k / 32;
       const int shift = (chunk % 2) * 4;
