@@ -188,6 +188,15 @@ install_llama3_vocab() {
   must_verify "$dst" "$LLAMA3_VOCAB_SHA"
 }
 
+# The Chinese perplexity text (docs/eval.md): Debian's fortunes-zh with its escapes and
+# separators removed, written once into eval-text/ (the script prints its sha256).
+install_zh_text() {
+  local dst="$REPO/eval-text/fortunes-zh.txt"
+  if [[ -s "$dst" ]]; then log "text $(basename "$dst"): present"; return; fi
+  log "text $(basename "$dst"): writing from fortunes-zh"
+  "$PY" "$REPO/tools/fortunes_zh_text.py" "$dst" | sed 's/^/[setup]   /'
+}
+
 log "repository: $REPO"
 if [[ $with_apt -eq 1 ]]; then install_apt; else log "Debian packages: skipped (--no-apt)"; fi
 command -v "$PY" >/dev/null || die "no Python interpreter '$PY'"
@@ -197,4 +206,5 @@ install_smollm2
 install_qwen
 install_random
 install_llama3_vocab
+install_zh_text
 log "done: models in $MODELS"
