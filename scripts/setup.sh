@@ -29,6 +29,8 @@ RANDOM_SHA="12b4119c18b4fa7eac5fa4badb70e0a2061657516f19f635b7e363f7c1c9d25f"
 APT_PACKAGES=(cmake g++ ninja-build ccache pkg-config git libgtest-dev libgmock-dev
   libbenchmark-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev libboost-dev
   clang fortunes-zh time
+  # The eval report's PNG plots are drawn with cairo (its text in the DejaVu fonts below).
+  libcairo2-dev
   # The chat page's vendor libraries, built into yak serve (cmake/YakWebAssets.cmake), and the
   # headless browser and CJK fonts its browser tests use.
   libjs-marked libjs-highlight.js libjs-katex fonts-katex node-dompurify chromium fonts-dejavu-core

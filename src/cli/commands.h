@@ -21,5 +21,6 @@ void add_eval_command(CLI::App& app);
 void add_eval_perplexity_command(CLI::App& eval);
 void add_eval_kld_command(CLI::App& eval);
 void add_eval_tasks_command(CLI::App& eval);
+void add_eval_report_command(CLI::App& eval);
 
 }  // namespace yak::cli

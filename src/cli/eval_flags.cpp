@@ -51,22 +51,6 @@ void print_eta(std::FILE* out, const char* what, const eval::Progress& p) {
              total / 60.0);
 }
 
-const char* precision_name(Precision p) {
-  switch (p) {
-    case Precision::kExact:
-      return "exact";
-    case Precision::kFast:
-      return "fast";
-    case Precision::kDefault:
-      break;
-  }
-  return "default";
-}
-
-nlohmann::json to_json(const eval::Estimate& e) {
-  return {{"value", e.value}, {"uncertainty", e.uncertainty}};
-}
-
 void print_json(const nlohmann::json& j) {
   fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -9,6 +9,7 @@
 
 #include "yak/engine.h"
 #include "yak/eval.h"
+#include "yak/eval_json.h"
 #include "yak/threads.h"
 
 namespace yak::cli {
@@ -39,8 +40,7 @@ inline std::FILE* progress_stream(const EvalFlags& flags) { return flags.json ? 
 // "seconds per pass - ETA" after the first window, as llama.cpp prints it.
 void print_eta(std::FILE* out, const char* what, const eval::Progress& p);
 
-const char* precision_name(Precision p);
-nlohmann::json to_json(const eval::Estimate& e);
+using eval::precision_name;
 // Prints one JSON object (invalid UTF-8 in paths or names becomes U+FFFD).
 void print_json(const nlohmann::json& j);
 

@@ -116,62 +116,6 @@ void print_summary(const eval::KldResult& r) {
              r.tokens_per_second);
 }
 
-nlohmann::json kld_json(const eval::KldResult& r, const KldFlags& f, const std::string& model,
-                        const eval::BaseLogProbs& b, int32_t n_threads) {
-  return {{"model", model},
-          {"precision", precision_name(f.eval.precision)},
-          {"base", b.description},
-          {"base_logits", f.base_logits},
-          {"n_ctx", r.n_ctx},
-          {"n_chunks", r.n_chunks},
-          {"n_positions", r.n_positions},
-          {"top_k", r.top_k},
-          {"tail_samples", r.tail_samples},
-          {"n_batch", f.eval.n_batch},
-          {"n_threads", n_threads},
-          {"ppl", to_json(r.ppl)},
-          {"ppl_base", to_json(r.ppl_base)},
-          {"ppl_correlation", r.ppl_correlation},
-          {"ln_ppl_ratio", to_json(r.ln_ppl_ratio)},
-          {"ppl_ratio", to_json(r.ppl_ratio)},
-          {"delta_ppl", to_json(r.ppl_diff)},
-          {"kld",
-           {{"mean", r.kld.value},
-            {"uncertainty", r.kld.uncertainty},
-            {"max", r.kld_max},
-            {"p99_9", r.kld_p999},
-            {"p99", r.kld_p99},
-            {"p95", r.kld_p95},
-            {"p90", r.kld_p90},
-            {"median", r.kld_median},
-            {"p10", r.kld_p10},
-            {"p5", r.kld_p05},
-            {"p1", r.kld_p01},
-            {"p0_1", r.kld_p001},
-            {"min", r.kld_min}}},
-          {"delta_p",
-           {{"mean", r.delta_p.value},
-            {"uncertainty", r.delta_p.uncertainty},
-            {"rms", r.rms_delta_p.value},
-            {"rms_uncertainty", r.rms_delta_p.uncertainty},
-            {"max", r.delta_p_max},
-            {"p99_9", r.delta_p_p999},
-            {"p99", r.delta_p_p99},
-            {"p95", r.delta_p_p95},
-            {"p90", r.delta_p_p90},
-            {"p75", r.delta_p_p75},
-            {"median", r.delta_p_median},
-            {"p25", r.delta_p_p25},
-            {"p10", r.delta_p_p10},
-            {"p5", r.delta_p_p05},
-            {"p1", r.delta_p_p01},
-            {"p0_1", r.delta_p_p001},
-            {"min", r.delta_p_min}}},
-          {"same_top", to_json(r.same_top)},
-          {"seconds", r.seconds},
-          {"tokens_per_second", r.tokens_per_second}};
-}
-
 void run(const KldFlags& f) {
   std::FILE* out = progress_stream(f.eval);
   const auto threads = std::make_shared<Threads>(f.eval.n_threads);
@@ -200,7 +144,15 @@ void run(const KldFlags& f) {
                             print_chunk(out, p, running);
                           });
   if (f.eval.json) {
-    print_json(kld_json(r, f, path, base, threads->size()));
+    print_json(eval::kld_json(r, {.model = path,
+                                  .model_bytes = eval::model_file_bytes(path),
+                                  .text_file = f.base.empty() ? std::string() : f.eval.text_file,
+                                  .precision = f.eval.precision,
+                                  .base_description = base.description,
+                                  .base_logits = f.base_logits,
+                                  .n_text_tokens = base.windows.n_text_tokens,
+                                  .n_batch = f.eval.n_batch,
+                                  .n_threads = int32_t(threads->size())}));
   } else {
     print_summary(r);
   }

@@ -45,22 +45,13 @@ void run(const EvalFlags& f) {
     return;
   }
   std::fflush(out);
-  print_json({{"model", path},
-              {"text_file", f.text_file},
-              {"precision", precision_name(f.precision)},
-              {"n_ctx", r.n_ctx},
-              {"n_batch", f.n_batch},
-              {"n_threads", threads->size()},
-              {"n_text_tokens", r.n_text_tokens},
-              {"n_chunks", r.n_chunks},
-              {"n_scored", r.n_scored},
-              {"ppl", r.ppl.value},
-              {"ppl_uncertainty", r.ppl.uncertainty},
-              {"nll", to_json(r.nll)},
-              {"seconds", r.seconds},
-              {"tokenize_seconds", tokenize_s},
-              {"tokens_per_second", r.tokens_per_second},
-              {"running_ppl", r.running_ppl}});
+  print_json(eval::perplexity_json(r, {.model = path,
+                                       .model_bytes = eval::model_file_bytes(path),
+                                       .text_file = f.text_file,
+                                       .precision = f.precision,
+                                       .n_batch = f.n_batch,
+                                       .n_threads = int32_t(threads->size()),
+                                       .tokenize_seconds = tokenize_s}));
 }
 
 }  // namespace

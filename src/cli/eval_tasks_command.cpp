@@ -14,9 +14,11 @@
 
 #include "cli/commands.h"
 #include "cli/default_model.h"
+#include "cli/eval_data_dir.h"
 #include "cli/precision_flag.h"
 #include "yak/engine.h"
 #include "yak/error.h"
+#include "yak/eval_json.h"
 #include "yak/eval_tasks.h"
 
 namespace yak::cli {
@@ -35,21 +37,6 @@ struct EvalTasksFlags {
   bool json = false;
   bool quiet = false;
 };
-
-// --data, else $YAK_EVAL_DATA, else the first shared/data/eval found from the current
-// directory upwards (the project's checkouts sit beside shared/).
-std::string resolve_data_dir(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("YAK_EVAL_DATA"); env && *env) return env;
-  std::filesystem::path dir = std::filesystem::current_path();
-  for (;;) {
-    const auto candidate = dir / "shared" / "data" / "eval";
-    if (std::filesystem::is_directory(candidate)) return candidate.string();
-    if (!dir.has_parent_path() || dir.parent_path() == dir) break;
-    dir = dir.parent_path();
-  }
-  fail("no eval data directory: pass --data DIR (shared/data/eval) or set YAK_EVAL_DATA");
-}
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -91,35 +78,6 @@ void print_table(const std::vector<EvalTaskResult>& results) {
   }
 }
 
-nlohmann::json to_json(const std::vector<EvalTaskResult>& results, const EvalTasksFlags& f,
-                       const std::string& model_path, const std::string& data_dir, double seconds) {
-  auto number = [](double v) {
-    return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
-  };
-  nlohmann::json out;
-  out["model"] = model_path;
-  out["data_dir"] = data_dir;
-  out["shots"] = f.shots < 0 ? 0 : f.shots;
-  out["limit"] = f.limit;
-  out["seconds"] = seconds;
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const auto& r : results) {
-    nlohmann::json t;
-    t["task"] = r.task;
-    t["group"] = r.group;
-    t["n"] = r.n_items;
-    nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& m : r.metrics) {
-      metrics[m.name] = number(m.value);
-      metrics[m.name + "_stderr"] = m.std_error ? number(*m.std_error) : nlohmann::json(nullptr);
-    }
-    t["metrics"] = metrics;
-    tasks.push_back(t);
-  }
-  out["results"] = tasks;
-  return out;
-}
-
 void run(const EvalTasksFlags& f) {
   const std::string path = resolve_model_path(f.model);
   const std::string data_dir = resolve_data_dir(f.data_dir);
@@ -138,7 +96,14 @@ void run(const EvalTasksFlags& f) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (f.json) {
-    fmt::print("{}\n", to_json(results, f, path, data_dir, seconds).dump(2));
+    fmt::print("{}\n", eval::tasks_json(results, {.model = path,
+                                                  .model_bytes = eval::model_file_bytes(path),
+                                                  .data_dir = data_dir,
+                                                  .precision = f.precision,
+                                                  .shots = f.shots,
+                                                  .limit = f.limit,
+                                                  .seconds = seconds})
+                           .dump(2));
   } else {
     print_table(results);
     fmt::print("{} in {:.1f} s\n", path, seconds);
