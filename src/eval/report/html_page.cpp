@@ -82,27 +82,8 @@ std::string render_html(const ReportData& data, const std::vector<Chart>& charts
       "<title>Yak eval report</title>\n<style>";
   out += kStyle;
   out += "</style>\n</head>\n<body>\n<h1>Yak eval report</h1>\n";
-  out += fmt::format(
-      "<p class=\"settings\">{} models; precision {}, context {}, chunks {}, task limit {}, "
-      "shots {}; KLD base {}. Results: {} reused, {} measured now, {} missing, {} failed.</p>\n",
-      data.models.size(), html_escape(data.settings.value("precision", "")),
-      data.settings.value("n_ctx", 0),
-      data.settings.value("chunks", 0) > 0 ? std::to_string(data.settings.value("chunks", 0))
-                                           : "all",
-      data.settings.value("limit", int64_t{0}) > 0
-          ? std::to_string(data.settings.value("limit", int64_t{0}))
-          : "none",
-      data.settings.value("shots", -1) < 0 ? "default"
-                                           : std::to_string(data.settings.value("shots", -1)),
-      data.base.empty() ? "none" : html_escape(data.base), counts.reused, counts.ran,
-      counts.missing, counts.failed);
-  if (data.settings.contains("texts") && data.settings["texts"].is_object() &&
-      !data.settings["texts"].empty()) {
-    out += "<p class=\"settings\">Texts:";
-    for (const auto& [name, path] : data.settings["texts"].items())
-      out += " " + html_escape(name) + " = " + html_escape(path.get<std::string>()) + ";";
-    out += "</p>\n";
-  }
+  for (const std::string& line : settings_lines(data, counts))
+    out += "<p class=\"settings\">" + html_escape(line) + "</p>\n";
   out += "<h2>Summary</h2>\n";
   append_table(out, summary_table(data));
   if (!charts.empty()) {

@@ -38,12 +38,7 @@ std::string markdown_cell(std::string_view s) {
 std::string render_markdown(const ReportData& data, const std::vector<Chart>& charts,
                             const ReportOutcome& counts) {
   std::string out = "# Yak eval report\n\n";
-  out += fmt::format(
-      "{} models; precision {}, context {}; KLD base {}. Results: {} reused, {} measured now, "
-      "{} missing, {} failed.\n\n",
-      data.models.size(), data.settings.value("precision", ""), data.settings.value("n_ctx", 0),
-      data.base.empty() ? "none" : markdown_cell(data.base), counts.reused, counts.ran,
-      counts.missing, counts.failed);
+  for (const std::string& line : settings_lines(data, counts)) out += line + "\n\n";
   out += "## Summary\n\n";
   append_table(out, summary_table(data));
   if (!charts.empty()) {

@@ -48,7 +48,10 @@ std::string render_png(const LineChart& chart, int width, int height) {
     c.message("no figures to plot yet");
     return c.png();
   }
-  const Range x = xs.padded(0.08), y = ys.padded(0.12);
+  const Range x = xs.padded(0.08);
+  Range y = ys.padded(0.12);
+  // Room above the highest point for the legend, a line per series.
+  y.hi += (y.hi - y.lo) * (0.06 + 0.06 * double(chart.series.size()));
   Frame f{.left = 78,
           .top = 44,
           .right = double(width) - 24,

@@ -72,6 +72,8 @@ std::string mib(uint64_t bytes) { return fmt::format("{:.1f}", double(bytes) / (
 
 std::string format_estimate(double value, double uncertainty, int decimals) {
   if (std::isnan(value)) return "NaN";
+  // A value that rounds to zero is written 0, not -0.
+  if (std::abs(value) < 0.5 * std::pow(10.0, -decimals)) value = 0;
   if (std::isnan(uncertainty)) return fmt::format("{:.{}f}", value, decimals);
   return fmt::format("{:.{}f} ± {:.{}f}", value, decimals, uncertainty, decimals);
 }
@@ -172,6 +174,31 @@ Table model_table(const ReportData& data, const ModelReport& m) {
     }
   }
   return t;
+}
+
+std::vector<std::string> settings_lines(const ReportData& data, const ReportOutcome& counts) {
+  const nlohmann::json& s = data.settings;
+  auto integer = [&](const char* key, int64_t fallback) {
+    const nlohmann::json* v = member(s, key);
+    return v && v->is_number_integer() ? v->get<int64_t>() : fallback;
+  };
+  const int64_t chunks = integer("chunks", 0), limit = integer("limit", 0),
+                shots = integer("shots", -1);
+  std::vector<std::string> lines = {fmt::format(
+      "{} models; precision {}, context {}, chunks {}, task limit {}, shots {}; KLD base {}. "
+      "Results: {} reused, {} measured now, {} missing, {} failed.",
+      data.models.size(), text_member(s, "precision"), integer("n_ctx", 0),
+      chunks > 0 ? std::to_string(chunks) : "all", limit > 0 ? std::to_string(limit) : "none",
+      shots < 0 ? "default" : std::to_string(shots), data.base.empty() ? "none" : data.base,
+      counts.reused, counts.ran, counts.missing, counts.failed)};
+  const nlohmann::json* texts = member(s, "texts");
+  if (texts && texts->is_object() && !texts->empty()) {
+    std::string line = "Texts:";
+    for (const auto& [name, path] : texts->items())
+      line += fmt::format(" {} = {};", name, path.is_string() ? path.get<std::string>() : "?");
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 std::vector<std::string> model_notes(const ModelReport& m) {

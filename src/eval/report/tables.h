@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "eval/report/report_data.h"
+#include "yak/eval_report.h"
 
 namespace yak::eval::report {
 
@@ -25,6 +26,9 @@ Table model_table(const ReportData& data, const ModelReport& model);
 
 // Why each measurement without a figure has none ("ppl-zh: missing: no ...json").
 std::vector<std::string> model_notes(const ModelReport& model);
+
+// What the report measured with, and how many results it reused, measured, missed.
+std::vector<std::string> settings_lines(const ReportData& data, const ReportOutcome& counts);
 
 // "a ± b" with the digits each kind of figure needs; "NaN" for an undefined value.
 std::string format_estimate(double value, double uncertainty, int decimals);

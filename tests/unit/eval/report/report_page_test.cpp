@@ -3,6 +3,7 @@
 // well-formed.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <regex>
 #include <string>
@@ -11,6 +12,7 @@
 #include "eval/report/charts.h"
 #include "eval/report/pages.h"
 #include "eval/report/plot.h"
+#include "eval/report/tables.h"
 #include "unit/eval/report/report_test_util.h"
 
 namespace yak::eval::report {
@@ -161,6 +163,13 @@ TEST(ReportPage, MarkdownTablesAreWellFormed) {
   EXPECT_NE(md.find("![Perplexity against bits per weight](ppl_vs_bpw.png)"), std::string::npos);
   EXPECT_NE(md.find("(kld_vs_bpw.png)"), std::string::npos);
   EXPECT_NE(md.find("(task_scores.png)"), std::string::npos);
+}
+
+TEST(ReportPage, EstimatesRoundToTheirDigits) {
+  EXPECT_EQ(format_estimate(23.29114, 0.182994, 4), "23.2911 ± 0.1830");
+  EXPECT_EQ(format_estimate(-0.00001, 0.00002, 4), "0.0000 ± 0.0000");  // not -0.0000
+  EXPECT_EQ(format_estimate(NAN, 0.1, 4), "NaN");
+  EXPECT_EQ(format_estimate(0.5, NAN, 2), "0.50");
 }
 
 TEST(ReportPage, Base64MatchesKnownVectors) {
