@@ -18,7 +18,12 @@ namespace fs = std::filesystem;
 bool same_path(const std::string& a, const std::string& b) {
   std::error_code ec;
   if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec) && !ec;
-  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+  // weakly_canonical leaves a path whose first part does not exist relative, and ".." in
+  // the part that does not exist.
+  const auto normal = [&ec](const std::string& p) {
+    return fs::weakly_canonical(fs::absolute(p, ec), ec).lexically_normal();
+  };
+  return normal(a) == normal(b);
 }
 
 std::string text_of(const nlohmann::json& j, const char* key) {
