@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -154,6 +155,21 @@ class Runner {
 
   RunOptions run_options() const { return {.threads = threads_}; }
 
+  // A log line at each tenth of a long measurement, so that a run of hours shows it moves.
+  std::function<void(int64_t, int64_t, double)> tenths(const std::string& who,
+                                                       const std::string& what) const {
+    return
+        [this, who, what, last = int64_t{0}](int64_t done, int64_t total, double seconds) mutable {
+          if (total <= 0) return;
+          const int64_t tenth = done * 10 / total;
+          if (tenth <= last || done >= total) return;
+          last = tenth;
+          const double eta = done > 0 ? seconds * double(total - done) / double(done) : 0;
+          log(fmt::format("{}: {} {}/{} ({:.0f} s, about {:.0f} s left)", who, what, done, total,
+                          seconds, eta));
+        };
+  }
+
   nlohmann::json perplexity_of(const ModelFacts& f, const ReportText& t) {
     const auto m = model(f.path);
     const auto t0 = std::chrono::steady_clock::now();
@@ -162,7 +178,10 @@ class Runner {
     const double tokenize_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const RunOptions run = run_options();
-    const PerplexityResult r = perplexity(m, w, run);
+    auto report = tenths(f.stem, "ppl-" + t.name + " windows");
+    const PerplexityResult r = perplexity(m, w, run, [&](const Progress& p, double) {
+      report(p.windows_decoded, p.windows_total, p.seconds);
+    });
     return perplexity_json(r, {.model = f.path,
                                .model_bytes = f.file_bytes,
                                .text_file = t.path,
@@ -203,7 +222,10 @@ class Runner {
     }
     log(fmt::format("base: computing the log-probabilities of {} on {}", o_.base, en.path));
     BaseLogProbs b =
-        compute_base_logprobs(base, w, kDefaultTopK, kDefaultTailSamples, run_options());
+        compute_base_logprobs(base, w, kDefaultTopK, kDefaultTailSamples, run_options(),
+                              [report = tenths("base", "windows")](const Progress& p) mutable {
+                                report(p.windows_decoded, p.windows_total, p.seconds);
+                              });
     b.description = base_description();
     fs::create_directories(fs::path(path).parent_path(), ec);
     // save_base_logprobs writes in place; a temporary name keeps a crash from leaving a
@@ -221,7 +243,11 @@ class Runner {
     const std::string base_file =
         (fs::path(results_dir(fs::path(o_.base).stem().string())) / "base-logits-en.bin").string();
     const RunOptions run = run_options();
-    const KldResult r = kl_divergence(model(f.path), b, run);
+    auto report = tenths(f.stem, "kld-en windows");
+    const KldResult r =
+        kl_divergence(model(f.path), b, run, [&](const Progress& p, const KldResult&) {
+          report(p.windows_decoded, p.windows_total, p.seconds);
+        });
     return kld_json(r, {.model = f.path,
                         .model_bytes = f.file_bytes,
                         .text_file = en.path,
@@ -239,6 +265,8 @@ class Runner {
     options.shots = o_.shots;
     options.limit = o_.limit;
     options.n_threads = o_.n_threads;
+    options.progress = [report = tenths(f.stem, "task-" + task + " items")](
+                           const EvalProgress& p) mutable { report(p.done, p.total, p.elapsed_s); };
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<EvalTaskResult> results = evaluate_tasks(model(f.path), {task}, options);
     return tasks_json(
