@@ -26,10 +26,12 @@ std::string render_png(const BarChart& chart, int width, int height) {
     return c.png();
   }
   if (hi <= lo) hi = lo + 1;
-  hi += (hi - lo) * 0.25;  // room for the legend above the tallest bar
+  hi += (hi - lo) * 0.05;
+  // The legend stands right of the bars: with many tasks it would hide them inside.
+  const double legend_width = c.legend_width(chart.bar_names);
   Frame f{.left = 78,
           .top = 44,
-          .right = double(width) - 24,
+          .right = std::max(160.0, double(width) - 24 - legend_width - 12),
           .bottom = double(height) - 64,
           .x_lo = 0,
           .x_hi = 1,
@@ -68,7 +70,7 @@ std::string render_png(const BarChart& chart, int width, int height) {
     c.color({0.2, 0.2, 0.2});
     c.text(group.label, f.left + group_width * (double(g) + 0.5), f.bottom + 8, 12, 0.5, 0);
   }
-  c.legend(f, chart.bar_names, /*marker=*/false);
+  c.legend_at(f.right + 12, f.top, chart.bar_names, /*marker=*/false);
   return c.png();
 }
 

@@ -161,14 +161,24 @@ void Canvas::axes(const Frame& f, const std::vector<double>& x_ticks,
   text(y_label, 14, (f.top + f.bottom) / 2, 13, 0.5, 0, false, -M_PI / 2);
 }
 
-void Canvas::legend(const Frame& f, const std::vector<std::string>& names, bool marker) {
-  if (names.empty()) return;
-  constexpr double kSize = 12, kLine = 18, kPad = 8, kKey = 22;
+namespace {
+constexpr double kLegendText = 12, kLegendLine = 18, kLegendPad = 8, kLegendKey = 22;
+}  // namespace
+
+double Canvas::legend_width(const std::vector<std::string>& names) {
   double widest = 0;
-  for (const std::string& n : names) widest = std::max(widest, text_width(n, kSize));
-  const double w = kPad * 2 + kKey + 6 + widest;
-  const double h = kPad * 2 + kLine * double(names.size());
-  const double x = f.right - w - 8, y = f.top + 8;
+  for (const std::string& n : names) widest = std::max(widest, text_width(n, kLegendText));
+  return kLegendPad * 2 + kLegendKey + 6 + widest;
+}
+
+void Canvas::legend(const Frame& f, const std::vector<std::string>& names, bool marker) {
+  legend_at(f.right - legend_width(names) - 8, f.top + 8, names, marker);
+}
+
+void Canvas::legend_at(double x, double y, const std::vector<std::string>& names, bool marker) {
+  if (names.empty()) return;
+  const double w = legend_width(names);
+  const double h = kLegendPad * 2 + kLegendLine * double(names.size());
   cairo_rectangle(cr_, x, y, w, h);
   color({1, 1, 1}, 0.85);
   cairo_fill_preserve(cr_);
@@ -176,21 +186,22 @@ void Canvas::legend(const Frame& f, const std::vector<std::string>& names, bool 
   cairo_set_line_width(cr_, 1);
   cairo_stroke(cr_);
   for (size_t i = 0; i < names.size(); ++i) {
-    const double cy = y + kPad + kLine * (double(i) + 0.5);
+    const double cy = y + kLegendPad + kLegendLine * (double(i) + 0.5);
+    const double kx = x + kLegendPad;
     color(palette(i));
     if (marker) {
       cairo_set_line_width(cr_, 2);
-      cairo_move_to(cr_, x + kPad, cy);
-      cairo_line_to(cr_, x + kPad + kKey, cy);
+      cairo_move_to(cr_, kx, cy);
+      cairo_line_to(cr_, kx + kLegendKey, cy);
       cairo_stroke(cr_);
-      cairo_arc(cr_, x + kPad + kKey / 2, cy, 3.5, 0, 2 * M_PI);
+      cairo_arc(cr_, kx + kLegendKey / 2, cy, 3.5, 0, 2 * M_PI);
       cairo_fill(cr_);
     } else {
-      cairo_rectangle(cr_, x + kPad + 4, cy - 6, kKey - 8, 12);
+      cairo_rectangle(cr_, kx + 4, cy - 6, kLegendKey - 8, 12);
       cairo_fill(cr_);
     }
     color({0.1, 0.1, 0.1});
-    text(names[i], x + kPad + kKey + 6, cy, kSize, 0, 0.5);
+    text(names[i], kx + kLegendKey + 6, cy, kLegendText, 0, 0.5);
   }
 }
 

@@ -54,6 +54,9 @@ class Canvas {
   // Entries drawn in a box at the top right inside the frame; `marker` draws a line with a
   // dot, else a filled square.
   void legend(const Frame& f, const std::vector<std::string>& names, bool marker);
+  // The same box with its top left corner at (x, y), e.g. beside the frame.
+  void legend_at(double x, double y, const std::vector<std::string>& names, bool marker);
+  double legend_width(const std::vector<std::string>& names);
   void message(std::string_view s);  // in the middle, for an empty chart
 
   std::string png();
