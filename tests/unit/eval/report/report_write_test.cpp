@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "eval/report/result_cache.h"
+#include "unit/eval/eval_test_util.h"
 #include "unit/eval/report/report_test_util.h"
 #include "unit/test_paths.h"
 #include "yak/error.h"
@@ -84,6 +85,36 @@ TEST_F(ReportWrite, ReusesMatchingResultsAndNamesTheMissing) {
   EXPECT_EQ(stale.missing, 1);
   const std::string note = stale.summary["models"][0]["results"]["ppl-en"]["note"];
   EXPECT_NE(note.find("n_ctx is 128, not 256"), std::string::npos) << note;
+}
+
+// The measuring path: perplexity, KLD (of the model against itself) and a task, each cached,
+// then all reused by a second run.
+TEST_F(ReportWrite, MeasuresThenReuses) {
+  const std::string text = test::wikitext_slice(20000);
+  const std::string data = test::shared_data_path("eval");
+  if (text.empty() || !fs::exists(data + "/arc")) GTEST_SKIP() << "no eval data under " << data;
+  std::ofstream(text_, std::ios::binary) << text;
+  ReportOptions o = options();
+  o.collect_only = false;
+  o.base = model_;
+  o.data_dir = data;
+  o.n_ctx = 64;
+  o.limit = 2;
+  o.n_threads = 2;
+  std::vector<std::string> log;
+  o.log = [&log](const std::string& line) { log.push_back(line); };
+  const ReportOutcome first = write_report(o);
+  EXPECT_EQ(first.ran, 3);
+  EXPECT_EQ(first.failed, 0);
+  const nlohmann::json& results = first.summary["models"][0]["results"];
+  EXPECT_EQ(results["ppl-en"]["result"]["n_chunks"], 2);
+  EXPECT_GT(results["ppl-en"]["result"]["ppl"].get<double>(), 1);
+  EXPECT_LT(std::abs(results["kld-en"]["result"]["kld"]["mean"].get<double>()), 1e-6);
+  EXPECT_EQ(results["task-arc_easy"]["result"]["results"][0]["n"], 2);
+  EXPECT_TRUE(fs::exists(stem_dir_ / "base-logits-en.bin"));
+  const ReportOutcome second = write_report(o);
+  EXPECT_EQ(second.reused, 3);
+  EXPECT_EQ(second.ran, 0);
 }
 
 TEST_F(ReportWrite, RefusesBadInputsBeforeReading) {
