@@ -15,6 +15,7 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #c8c8c8; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #eef1f5; } tr:nth-child(even) td { background: #fafafa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td:first-child { white-space: nowrap; } .wide { overflow-x: auto; }
 .plots img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; display: block; }
 .notes { color: #6b4400; font-size: 0.85em; } .settings { color: #555; font-size: 0.9em; }
 )";
@@ -25,7 +26,7 @@ bool numeric(const std::string& cell) {
 }
 
 void append_table(std::string& out, const Table& t) {
-  out += "<table>\n<tr>";
+  out += "<div class=\"wide\"><table>\n<tr>";
   for (const std::string& h : t.header) out += "<th>" + html_escape(h) + "</th>";
   out += "</tr>\n";
   for (const auto& row : t.rows) {
@@ -36,7 +37,7 @@ void append_table(std::string& out, const Table& t) {
     }
     out += "</tr>\n";
   }
-  out += "</table>\n";
+  out += "</table></div>\n";
 }
 
 }  // namespace
@@ -85,7 +86,7 @@ std::string render_html(const ReportData& data, const std::vector<Chart>& charts
   for (const std::string& line : settings_lines(data, counts))
     out += "<p class=\"settings\">" + html_escape(line) + "</p>\n";
   out += "<h2>Summary</h2>\n";
-  append_table(out, summary_table(data));
+  for (const Table& t : summary_tables(data)) append_table(out, t);
   if (!charts.empty()) {
     out += "<h2>Plots</h2>\n<div class=\"plots\">\n";
     for (const Chart& c : charts) {

@@ -40,7 +40,7 @@ std::string render_markdown(const ReportData& data, const std::vector<Chart>& ch
   std::string out = "# Yak eval report\n\n";
   for (const std::string& line : settings_lines(data, counts)) out += line + "\n\n";
   out += "## Summary\n\n";
-  append_table(out, summary_table(data));
+  for (const Table& t : summary_tables(data)) append_table(out, t);
   if (!charts.empty()) {
     out += "## Plots\n\n";
     for (const Chart& c : charts) out += fmt::format("![{}]({})\n\n", c.title, c.file);

@@ -30,6 +30,7 @@ double number(const nlohmann::json& j, std::initializer_list<const char*> keys) 
 // What a cell shows for a measurement that has no figure.
 std::string absent(const Item* item) {
   if (!item) return "";
+  if (item->result) return "n/a";  // a result without this figure
   if (item->status == ItemStatus::kMissing) return "missing";
   return "failed";
 }
@@ -94,7 +95,8 @@ const char* main_metric(const nlohmann::json& row) {
   return nullptr;
 }
 
-Table summary_table(const ReportData& data) {
+std::vector<Table> summary_tables(const ReportData& data) {
+  // Two tables, so that each fits a page's width: the file and text figures, then the tasks.
   Table t{.title = "Summary"};
   t.header = {"model", "type", "size MiB", "bits/weight"};
   for (const std::string& name : data.text_names) t.header.push_back("PPL " + name);
@@ -102,7 +104,6 @@ Table summary_table(const ReportData& data) {
     t.header.push_back("KLD");
     t.header.push_back("same top");
   }
-  for (const std::string& task : data.tasks) t.header.push_back(task);
   for (const ModelReport& m : data.models) {
     const ModelFacts& f = m.facts;
     std::vector<std::string> row = {f.stem, f.file_type, mib(f.file_bytes),
@@ -112,17 +113,42 @@ Table summary_table(const ReportData& data) {
       row.push_back(kld_cell(m.find("kld-en")));
       row.push_back(same_top_cell(m.find("kld-en")));
     }
-    for (const std::string& task : data.tasks) {
-      const Item* item = m.find("task-" + task);
-      const nlohmann::json* r = item && item->result ? task_row(*item->result, task) : nullptr;
-      const char* metric = r ? main_metric(*r) : nullptr;
-      row.push_back(metric
-                        ? fmt::format("{} {}", metric_cell(*member(*r, "metrics"), metric), metric)
-                        : absent(item));
-    }
     t.rows.push_back(std::move(row));
   }
-  return t;
+  std::vector<Table> tables = {std::move(t)};
+  if (data.tasks.empty()) return tables;
+
+  // Each task's column shows one metric, named in its header, so that its cells stay short.
+  Table tasks{.title = "Task scores", .header = {"model"}};
+  std::vector<std::string> task_metrics;
+  for (const std::string& task : data.tasks) {
+    std::string metric;
+    for (const ModelReport& m : data.models) {
+      const Item* item = m.find("task-" + task);
+      const nlohmann::json* r = item && item->result ? task_row(*item->result, task) : nullptr;
+      if (const char* name = r ? main_metric(*r) : nullptr) {
+        metric = name;
+        break;
+      }
+    }
+    task_metrics.push_back(metric);
+    tasks.header.push_back(metric.empty() ? task : task + " " + metric);
+  }
+  for (const ModelReport& m : data.models) {
+    std::vector<std::string> row = {m.facts.stem};
+    for (size_t k = 0; k < data.tasks.size(); ++k) {
+      const Item* item = m.find("task-" + data.tasks[k]);
+      const nlohmann::json* r =
+          item && item->result ? task_row(*item->result, data.tasks[k]) : nullptr;
+      const nlohmann::json* metrics = r ? member(*r, "metrics") : nullptr;
+      row.push_back(metrics && !task_metrics[k].empty() && metrics->contains(task_metrics[k])
+                        ? metric_cell(*metrics, task_metrics[k])
+                        : absent(item));
+    }
+    tasks.rows.push_back(std::move(row));
+  }
+  tables.push_back(std::move(tasks));
+  return tables;
 }
 
 Table model_table(const ReportData& data, const ModelReport& m) {

@@ -16,9 +16,10 @@ struct Table {
   std::vector<std::vector<std::string>> rows;  // each as wide as header
 };
 
-// Across models: type, size, bits per weight, each text's PPL, KLD, same-top, and each task's
-// main score (acc_norm where the task has it, else acc).
-Table summary_table(const ReportData& data);
+// Across models: type, size, bits per weight, each text's PPL, KLD and same-top; then, when
+// there are tasks, a second table with each task's main score (acc_norm where the task has
+// it, else acc), the metric named in the column's header.
+std::vector<Table> summary_tables(const ReportData& data);
 
 // One model: a row per figure (file facts, PPL per text, KLD figures, every metric of each
 // task and of its groups), value and standard error.

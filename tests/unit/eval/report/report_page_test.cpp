@@ -188,7 +188,7 @@ TEST(ReportPage, MarkdownTablesAreWellFormed) {
       EXPECT_TRUE(lines[k].ends_with("|")) << lines[k];
     }
   }
-  EXPECT_EQ(tables, 4);  // the summary and one per model
+  EXPECT_EQ(tables, 5);  // the two summaries and one per model
   EXPECT_NE(md.find("![Perplexity against bits per weight](ppl_vs_bpw.png)"), std::string::npos);
   EXPECT_NE(md.find("(kld_vs_bpw.png)"), std::string::npos);
   EXPECT_NE(md.find("(task_scores.png)"), std::string::npos);
