@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,8 +38,11 @@ struct ReportOptions {
   int32_t n_ctx = 512;     // perplexity and KLD window
   int32_t max_chunks = 0;  // 0: every window of the text
   int64_t limit = 0;       // task items (per subtask); 0: all
-  int32_t shots = -1;      // -1: each task's default
-  int32_t n_threads = 0;   // 0: one per core
+  // Per-task exceptions to `limit`, by the names in `tasks` (e.g. a few items per MMLU
+  // subject beside hundreds of HellaSwag's).
+  std::map<std::string, int64_t> task_limits;
+  int32_t shots = -1;                           // -1: each task's default
+  int32_t n_threads = 0;                        // 0: one per core
   Precision precision = Precision::kDefault;    // of every model, the base included
   bool collect_only = false;                    // never measure: report what is cached
   std::function<void(const std::string&)> log;  // one line per step; may be empty

@@ -3,8 +3,10 @@
 // cached under DIR/results/ and reused while its settings match (docs/eval-report.md).
 #include <fmt/core.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +31,7 @@ struct ReportFlags {
   eval::ReportOptions options;
   std::vector<std::string> texts;  // NAME=FILE
   std::vector<std::string> tasks;
+  std::vector<std::string> task_limits;  // NAME=N
   std::string data_dir;
   bool no_tasks = false;
   bool json = false;
@@ -43,6 +46,23 @@ std::vector<eval::ReportText> parse_texts(const std::vector<std::string>& flags)
     texts.push_back({f.substr(0, eq), f.substr(eq + 1)});
   }
   return texts;
+}
+
+std::map<std::string, int64_t> parse_task_limits(const std::vector<std::string>& flags) {
+  std::map<std::string, int64_t> limits;
+  for (const std::string& f : flags) {
+    const size_t eq = f.find('=');
+    int64_t n = -1;
+    if (eq != std::string::npos && eq > 0) {
+      const char* first = f.data() + eq + 1;
+      const char* last = f.data() + f.size();
+      const auto [end, ec] = std::from_chars(first, last, n);
+      if (ec != std::errc() || end != last || first == last) n = -1;
+    }
+    if (n < 0) fail("--task-limit takes TASK=N with N >= 0 (e.g. mmlu=10), not '{}'", f);
+    limits[f.substr(0, eq)] = n;
+  }
+  return limits;
 }
 
 bool has_text(const std::vector<eval::ReportText>& texts, const std::string& name) {
@@ -61,6 +81,7 @@ void run(ReportFlags& f) {
   o.texts = parse_texts(f.texts);
   if (f.no_tasks && !f.tasks.empty()) fail("--no-tasks and --task contradict each other");
   o.tasks = f.no_tasks ? std::vector<std::string>() : f.tasks.empty() ? kDefaultTasks : f.tasks;
+  o.task_limits = parse_task_limits(f.task_limits);
   // The data directory holds the tasks and the default English text; it is looked up only
   // when one of them is wanted.
   if (!o.tasks.empty() || !has_text(o.texts, "en")) o.data_dir = resolve_data_dir(f.data_dir);
@@ -117,6 +138,8 @@ void add_eval_report_command(CLI::App& eval) {
                   "found upwards from the current directory)");
   cmd->add_option("--limit", o.limit, "score only the first N items of each (sub)task")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--task-limit", flags->task_limits,
+                  "TASK=N: this task's own --limit (repeatable), e.g. mmlu=10 for 10 per subject");
   cmd->add_option("--shots", o.shots, "few-shot examples (MMLU, CMMLU; default 0 as lm-eval)");
   cmd->add_option("--chunks", o.max_chunks, "score at most this many windows per text")
       ->check(CLI::Range(0, 1 << 24));

@@ -45,6 +45,9 @@ void check_inputs(const ReportOptions& o) {
   for (const std::string& t : o.tasks)
     if (std::find(known.begin(), known.end(), t) == known.end())
       fail("unknown task '{}' (yak eval tasks --help lists them)", t);
+  for (const auto& [task, n] : o.task_limits)
+    if (std::find(o.tasks.begin(), o.tasks.end(), task) == o.tasks.end())
+      fail("--task-limit names {}, which is not one of the report's tasks", task);
   if (!o.tasks.empty() && o.data_dir.empty()) fail("tasks need the eval data directory");
   std::set<std::string> stems;
   for (const std::string& m : o.models) {
@@ -259,11 +262,16 @@ class Runner {
                         .n_threads = threads_->size()});
   }
 
+  int64_t limit_of(const std::string& task) const {
+    const auto it = o_.task_limits.find(task);
+    return it == o_.task_limits.end() ? o_.limit : it->second;
+  }
+
   nlohmann::json task_of(const ModelFacts& f, const std::string& task) {
     EvalTasksOptions options;
     options.data_dir = o_.data_dir;
     options.shots = o_.shots;
-    options.limit = o_.limit;
+    options.limit = limit_of(task);
     options.n_threads = o_.n_threads;
     options.progress = [report = tenths(f.stem, "task-" + task + " items")](
                            const EvalProgress& p) mutable { report(p.done, p.total, p.elapsed_s); };
@@ -276,7 +284,7 @@ class Runner {
          .data_dir = o_.data_dir,
          .precision = o_.precision,
          .shots = o_.shots,
-         .limit = o_.limit,
+         .limit = options.limit,
          .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
   }
 
@@ -300,6 +308,7 @@ nlohmann::json settings_json(const ReportOptions& o) {
           {"n_ctx", o.n_ctx},
           {"chunks", o.max_chunks},
           {"limit", o.limit},
+          {"task_limits", o.task_limits},
           {"shots", o.shots},
           {"precision", precision_name(o.precision)},
           {"collect_only", o.collect_only}};
@@ -338,9 +347,11 @@ ReportData gather(const ReportOptions& o, ReportOutcome& outcome) {
                                       [&] { return runner.kld_of(f, en); }));
     }
     for (const std::string& task : o.tasks) {
-      m.items.push_back(runner.obtain(
-          "task-" + task, (fs::path(dir) / ("task-" + task + ".json")).string(), ResultKind::kTask,
-          common, f.stem, [&] { return runner.task_of(f, task); }));
+      WantedSettings w = common;
+      w.limit = runner.limit_of(task);
+      m.items.push_back(
+          runner.obtain("task-" + task, (fs::path(dir) / ("task-" + task + ".json")).string(),
+                        ResultKind::kTask, w, f.stem, [&] { return runner.task_of(f, task); }));
     }
     data.models.push_back(std::move(m));
   }

@@ -217,6 +217,13 @@ std::vector<std::string> settings_lines(const ReportData& data, const ReportOutc
       chunks > 0 ? std::to_string(chunks) : "all", limit > 0 ? std::to_string(limit) : "none",
       shots < 0 ? "default" : std::to_string(shots), data.base.empty() ? "none" : data.base,
       counts.reused, counts.ran, counts.missing, counts.failed)};
+  const nlohmann::json* task_limits = member(s, "task_limits");
+  if (task_limits && task_limits->is_object() && !task_limits->empty()) {
+    std::string line = "Task limits (items per subtask):";
+    for (const auto& [task, n] : task_limits->items())
+      line += fmt::format(" {} = {};", task, n.is_number_integer() ? n.get<int64_t>() : 0);
+    lines.push_back(std::move(line));
+  }
   const nlohmann::json* texts = member(s, "texts");
   if (texts && texts->is_object() && !texts->empty()) {
     std::string line = "Texts:";

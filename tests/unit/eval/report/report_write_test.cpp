@@ -117,6 +117,27 @@ TEST_F(ReportWrite, MeasuresThenReuses) {
   EXPECT_EQ(second.ran, 0);
 }
 
+// A per-task limit replaces --limit for that task only: a cached task scored on 200 items
+// answers a report whose default limit is 5 when the task's own limit is 200.
+TEST_F(ReportWrite, TaskLimitsOverrideTheDefaultPerTask) {
+  const uint64_t bytes = fs::file_size(model_);
+  cache("task-arc_easy.json", test::sample_task_json(model_, bytes, "arc_easy", 0.51, 0.48));
+  ReportOptions o = options();
+  o.texts.clear();
+  o.limit = 5;
+  const ReportOutcome stale = write_report(o);
+  EXPECT_EQ(stale.missing, 1);
+  const std::string note = stale.summary["models"][0]["results"]["task-arc_easy"]["note"];
+  EXPECT_NE(note.find("limit is 200, not 5"), std::string::npos) << note;
+  o.task_limits = {{"arc_easy", 200}};
+  const ReportOutcome fresh = write_report(o);
+  EXPECT_EQ(fresh.reused, 1);
+  EXPECT_EQ(fresh.missing, 0);
+  EXPECT_EQ(fresh.summary["settings"]["task_limits"]["arc_easy"], 200);
+  o.task_limits = {{"hellaswag", 10}};  // not one of the report's tasks
+  EXPECT_THROW(write_report(o), Error);
+}
+
 TEST_F(ReportWrite, RefusesBadInputsBeforeReading) {
   ReportOptions o = options();
   o.tasks = {"no_such_task"};
