@@ -9,7 +9,7 @@ its config and tokenizer from the GGUF's metadata (`gguf_file=`), so no Hugging 
 directory is needed either.
 
   python3 tools/eval_tasks_vs_transformers.py -m models/SmolLM2-135M-Instruct.Q4_1.gguf \
-      --limit 250 --threads 2
+      --limit 50 --threads 2
 
 Needs torch, transformers and lm_eval (scripts/setup-reference.sh) and a built build/bin/yak.
 """
@@ -57,13 +57,21 @@ def transformers_scores(model_path, tasks, limit, data, threads, batch_size):
     return scores
 
 
-def yak_scores(yak, model_path, tasks, limit, data, threads):
+def start_yak(yak, model_path, tasks, limit, data, threads):
+    """Starts `yak eval tasks --precision exact` on every task; it runs while transformers
+    does its part, so the two share the machine rather than take turns."""
     cmd = [yak, "eval", "tasks", "-m", model_path, "--limit", str(limit), "--data", data,
            "--precision", "exact", "-t", str(threads), "--json", "-q"]
     for name in tasks:
         cmd += ["--task", name]
-    start = time.time()
-    out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True), time.time()
+
+
+def yak_scores(process, start):
+    stdout, _ = process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"yak eval tasks failed with exit status {process.returncode}")
+    out = json.loads(stdout)
     print(f"yak: {time.time() - start:.1f} s", file=sys.stderr, flush=True)
     return {r["task"]: {"n": r["n"], "metrics": r["metrics"]} for r in out["results"]}
 
@@ -72,7 +80,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("-m", "--model", default=str(REPO / "models/SmolLM2-135M-Instruct.Q4_1.gguf"))
     p.add_argument("--task", action="append", help=f"repeatable (default: {DEFAULT_TASKS})")
-    p.add_argument("--limit", type=int, default=250)
+    p.add_argument("--limit", type=int, default=50)
     p.add_argument("--data", default="/work/shared/data/eval")
     p.add_argument("--yak", default=str(REPO / "build/bin/yak"))
     p.add_argument("-t", "--threads", type=int, default=os.cpu_count())
@@ -81,8 +89,9 @@ def main():
     a = p.parse_args()
     tasks = a.task or DEFAULT_TASKS
 
-    yak = yak_scores(a.yak, a.model, tasks, a.limit, a.data, a.threads)
+    yak_run = start_yak(a.yak, a.model, tasks, a.limit, a.data, a.threads)
     hf = transformers_scores(a.model, tasks, a.limit, a.data, a.threads, a.batch_size)
+    yak = yak_scores(*yak_run)
 
     print(f"{'task':32} {'n':>4} {'metric':9} {'yak exact':>10} {'lm-eval hf':>10} "
           f"{'diff (pts)':>10}")
