@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "yak/activations.h"
 #include "yak/threads.h"
 
 namespace yak {
@@ -132,6 +133,9 @@ struct ContextOptions {
   // Workers shared with the model's load and other contexts (yak/threads.h); when set,
   // n_threads is ignored. Null: the context starts n_threads workers of its own.
   std::shared_ptr<Threads> threads;
+  // Sees the input rows of every weight matrix product of each decode (yak/activations.h);
+  // not owned, and must outlive the context. Null: none.
+  ActivationObserver* activation_observer = nullptr;
 };
 
 // The KV pool's figures, for admission control and metrics.
