@@ -145,7 +145,7 @@ struct KvStats {
   int64_t used_blocks = 0;    // held by at least one live sequence
   int64_t cached_blocks = 0;  // held by none, kept for prefix reuse; evicted when needed
   uint64_t bytes_per_token = 0;
-  uint64_t allocated_bytes = 0;   // block memory allocated so far
+  uint64_t allocated_bytes = 0;       // block memory allocated so far
   int64_t prefix_queried_tokens = 0;  // tokens looked up by attach_cached_prefix, in total
   int64_t prefix_hit_tokens = 0;      // of which found in the cache
   int64_t free_blocks() const { return total_blocks - used_blocks; }  // cached ones included

@@ -43,7 +43,15 @@ struct ImatrixEntry {
   int64_t n_columns() const { return counts.empty() ? 0 : int64_t(sums.size() / counts.size()); }
   // The mean square per column (sums / counts); 1 for a matrix that saw no rows, as
   // llama-quantize takes it.
-  std::vector<float> importance() const;
+  std::vector<float> importance() const {
+    std::vector<float> out(sums.size(), 1.0f);
+    const auto cols = static_cast<size_t>(n_columns());
+    for (size_t m = 0; m < counts.size(); ++m)
+      if (counts[m] > 0)
+        for (size_t j = m * cols; j < (m + 1) * cols; ++j)
+          out[j] = sums[j] / static_cast<float>(counts[m]);
+    return out;
+  }
 };
 
 struct Imatrix {

@@ -12,20 +12,6 @@
 
 namespace yak {
 
-std::vector<float> ImatrixEntry::importance() const {
-  std::vector<float> out(sums.size(), 1.0f);
-  const int64_t cols = n_columns();
-  for (size_t m = 0; m < counts.size(); ++m) {
-    if (counts[m] <= 0) continue;
-    const auto count = static_cast<float>(counts[m]);
-    for (int64_t j = 0; j < cols; ++j) {
-      const size_t i = m * static_cast<size_t>(cols) + static_cast<size_t>(j);
-      out[i] = sums[i] / count;
-    }
-  }
-  return out;
-}
-
 Imatrix compute_imatrix(std::shared_ptr<const Model> model, std::string_view text,
                         const ImatrixOptions& options) {
   if (!model) fail("compute_imatrix needs a model");
