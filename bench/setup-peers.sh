@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build llama.cpp's `llama-bench`, `llama-quantize`, `llama-server` and `llama-perplexity` for
-# benchmarking Yak against it (bench/compare-cpu, bench/compare-serve, bench/compare-eval) and
-# for making Q4_K_M benchmark models (bench/make-models.sh).
+# Build llama.cpp's `llama-bench`, `llama-quantize`, `llama-server`, `llama-perplexity` and
+# `llama-imatrix` for benchmarking Yak against it (bench/compare-cpu, bench/compare-serve,
+# bench/compare-eval, tests/e2e/imatrix_test.sh) and for making Q4_K_M benchmark models
+# (bench/make-models.sh).
 #
 # llama.cpp comes from PyPI's llama-cpp-python source package, which vendors it: the sdist is
 # downloaded with pip (no other network source), unpacked and built with CMake (Release,
@@ -37,7 +38,7 @@ done
 [[ "$JOBS" =~ ^[1-9][0-9]*$ ]] || die "-j wants a positive number, got '$JOBS'"
 command -v cmake >/dev/null || die "cmake is not installed"
 
-TARGETS=(llama-bench llama-quantize llama-server llama-perplexity)
+TARGETS=(llama-bench llama-quantize llama-server llama-perplexity llama-imatrix)
 SRC="$PEERS/llama-cpp-python-$VERSION"
 BUILD="$PEERS/llama.cpp-build"
 BIN="$BUILD/bin"
@@ -93,3 +94,4 @@ log "llama-bench:    $BIN/llama-bench"
 log "llama-quantize: $BIN/llama-quantize"
 log "llama-server:   $BIN/llama-server"
 log "llama-perplexity: $BIN/llama-perplexity"
+log "llama-imatrix:  $BIN/llama-imatrix"

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "yak/activations.h"
 #include "yak/threads.h"
 
 namespace yak {
@@ -132,6 +133,9 @@ struct ContextOptions {
   // Workers shared with the model's load and other contexts (yak/threads.h); when set,
   // n_threads is ignored. Null: the context starts n_threads workers of its own.
   std::shared_ptr<Threads> threads;
+  // Sees the input rows of every weight matrix product of each decode (yak/activations.h);
+  // not owned, and must outlive the context. Null: none.
+  ActivationObserver* activation_observer = nullptr;
 };
 
 // The KV pool's figures, for admission control and metrics.
@@ -141,7 +145,7 @@ struct KvStats {
   int64_t used_blocks = 0;    // held by at least one live sequence
   int64_t cached_blocks = 0;  // held by none, kept for prefix reuse; evicted when needed
   uint64_t bytes_per_token = 0;
-  uint64_t allocated_bytes = 0;   // block memory allocated so far
+  uint64_t allocated_bytes = 0;       // block memory allocated so far
   int64_t prefix_queried_tokens = 0;  // tokens looked up by attach_cached_prefix, in total
   int64_t prefix_hit_tokens = 0;      // of which found in the cache
   int64_t free_blocks() const { return total_blocks - used_blocks; }  // cached ones included

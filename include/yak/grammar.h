@@ -114,8 +114,8 @@ class TokenSet {
 
 // What computing masks has cost a TokenGrammar so far.
 struct GrammarStats {
-  int64_t masks = 0;        // allowed_tokens() calls that needed a mask
-  int64_t cache_hits = 0;   // of those, answered from the cache
+  int64_t masks = 0;             // allowed_tokens() calls that needed a mask
+  int64_t cache_hits = 0;        // of those, answered from the cache
   int64_t mask_nanoseconds = 0;  // total time in allowed_tokens(), hits included
 };
 

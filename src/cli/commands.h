@@ -15,6 +15,7 @@ void add_chat_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
+void add_imatrix_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 
 // The subcommands of `yak eval`, each given the `eval` command (eval_command.cpp calls them).

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   yak::cli::add_bench_command(app);
   yak::cli::add_serve_command(app);
   yak::cli::add_quantize_command(app);
+  yak::cli::add_imatrix_command(app);
   yak::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);

@@ -423,6 +423,15 @@ bool is_k_type(DType t) {
 
 }  // namespace
 
+float fit_symmetric_scale(const float* x, const float* w, int n, int qlo, int qhi) {
+  return fit_sym(x, w, n, qlo, qhi);
+}
+
+AffineFit fit_affine_scale(const float* x, const float* w, int n, int qmax) {
+  const AsymFit f = fit_asym(x, w, n, qmax);
+  return {f.s, f.o};
+}
+
 void quantize_row_best(DType type, const float* x, void* dst, int64_t n, const float* weights) {
   if (!is_k_type(type)) {
     kernels::ref::quantize_row(type, x, dst, n);

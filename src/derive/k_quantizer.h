@@ -16,4 +16,16 @@ namespace yak::derive {
 void quantize_row_best(DType type, const float* x, void* dst, int64_t n,
                        const float* weights = nullptr);
 
+// The scale searches behind quantize_row_best, for the importance-weighted legacy types
+// (derive/importance_quantizer.cpp). Symmetric: the s minimising sum_i w_i (x_i - s q_i)^2
+// with q_i = round(x_i / s) in [qlo, qhi] (s may be negative: the code range is lopsided).
+float fit_symmetric_scale(const float* x, const float* w, int n, int qlo, int qhi);
+// Affine: x_i ~ scale * q_i - offset, q_i in [0, qmax], scale >= 0, offset >= 0 (the range
+// always holds 0, as llama.cpp's weighted searches keep it).
+struct AffineFit {
+  float scale = 0.0f;
+  float offset = 0.0f;
+};
+AffineFit fit_affine_scale(const float* x, const float* w, int n, int qmax);
+
 }  // namespace yak::derive

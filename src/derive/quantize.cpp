@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "derive/importance_quantizer.h"
 #include "derive/k_quantizer.h"
 #include "derive/quant_mix.h"
 #include "format/gguf_file.h"
@@ -61,10 +62,10 @@ derive::MixModel mix_model(const gguf::File& file) {
 
 // The plan, and the chosen types in `types` when it is given.
 QuantizePlan make_plan(const gguf::File& file, const FileType& ftype,
-                       std::vector<DType>* types = nullptr) {
+                       std::vector<DType>* types = nullptr, bool has_imatrix = false) {
   std::vector<derive::MixTensor> tensors;
   for (const auto& t : file.tensors()) tensors.push_back({t.name, t.shape, t.type});
-  const auto choices = derive::choose_types(mix_model(file), tensors, ftype);
+  const auto choices = derive::choose_types(mix_model(file), tensors, ftype, has_imatrix);
   QuantizePlan plan{std::string(ftype.name), ftype.id, {}};
   for (size_t i = 0; i < tensors.size(); ++i) {
     const auto& t = file.tensors()[i];
@@ -94,9 +95,39 @@ bool same_file(const std::string& a, const std::string& b) {
   return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
 }
 
-// Converts one tensor's rows, a slab at a time, and passes the bytes on.
+// Each tensor's importances, when the matrix has an entry for it and its type uses them:
+// one row of shape[0] per matrix (an expert of a 3-D tensor has its own).
+std::vector<std::vector<float>> tensor_importances(const gguf::File& file,
+                                                   const std::vector<DType>& targets,
+                                                   const Imatrix& imatrix, QuantizePlan& plan) {
+  std::vector<std::vector<float>> out(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const gguf::TensorInfo& t = file.tensors()[i];
+    if (targets[i] == t.type || !derive::uses_importance(targets[i])) continue;
+    const auto it = imatrix.entries.find(t.name);
+    if (it == imatrix.entries.end()) {
+      plan.tensors[i].missing_importance = true;
+      continue;
+    }
+    const int64_t n_mat = t.shape.size() > 2 ? t.shape[2] : 1;
+    const auto expected = static_cast<size_t>(t.shape[0] * n_mat);
+    const ImatrixEntry& e = it->second;
+    if (e.sums.size() != expected || e.counts.empty() || e.sums.size() % e.counts.size() != 0)
+      fail(
+          "the importance matrix's entry for {} has {} values in {} matrices, but the tensor "
+          "has {} columns{} (a matrix made for another model?)",
+          t.name, e.sums.size(), e.counts.size(), t.shape[0],
+          n_mat > 1 ? fmt::format(" in {} matrices", n_mat) : std::string());
+    out[i] = e.importance();
+    plan.tensors[i].weighted = true;
+  }
+  return out;
+}
+
+// Converts one tensor's rows, a slab at a time, and passes the bytes on. `importance`, when
+// not empty, holds shape[0] values per matrix of the tensor.
 void convert_tensor(const gguf::File& file, const gguf::TensorInfo& t, DType to, ThreadPool& pool,
-                    const gguf::Writer::ByteSink& out) {
+                    const std::vector<float>& importance, const gguf::Writer::ByteSink& out) {
   const int64_t row_len = t.shape[0];
   const int64_t rows = t.rows();
   const uint64_t in_row = row_bytes(t.type, row_len);
@@ -109,7 +140,14 @@ void convert_tensor(const gguf::File& file, const gguf::TensorInfo& t, DType to,
     pool.for_each_dynamic(n, [&](int64_t r) {
       float* row = floats.data() + r * row_len;
       kernels::ref::dequantize_row(t.type, t.data + (first + r) * in_row, row, row_len);
-      derive::quantize_row_best(to, row, bytes.data() + r * out_row, row_len);
+      if (importance.empty()) {
+        derive::quantize_row_best(to, row, bytes.data() + r * out_row, row_len);
+      } else {
+        // Rows of one matrix follow each other: shape[1] rows per matrix.
+        const int64_t matrix = t.shape.size() > 2 ? (first + r) / t.shape[1] : 0;
+        derive::quantize_row_importance(to, row, bytes.data() + r * out_row, row_len,
+                                        importance.data() + matrix * row_len);
+      }
     });
     out(bytes.data(), static_cast<size_t>(n) * out_row);
     // What has been converted is not read again; let the kernel take the pages back.
@@ -150,8 +188,12 @@ QuantizeResult quantize_model(const std::string& in_path, const std::string& out
   const gguf::File file = gguf::File::open(in_path);
   QuantizeResult result;
   std::vector<DType> targets;
-  result.plan = make_plan(file, ftype, &targets);
+  result.plan = make_plan(file, ftype, &targets, options.imatrix != nullptr);
   check_convertible(file, targets);
+  // Checked before anything is written: a matrix that does not fit fails at once.
+  const std::vector<std::vector<float>> importances =
+      options.imatrix ? tensor_importances(file, targets, *options.imatrix, result.plan)
+                      : std::vector<std::vector<float>>(targets.size());
 
   gguf::Writer writer;
   for (const auto& [key, value] : file.metadata()) {
@@ -161,6 +203,18 @@ QuantizeResult quantize_model(const std::string& in_path, const std::string& out
   }
   writer.set("general.quantization_version", gguf::Value::u32(2));
   writer.set("general.file_type", gguf::Value::u32(ftype.id));
+  if (options.imatrix) {
+    // What llama-quantize records (its integers are u32).
+    const Imatrix& m = *options.imatrix;
+    writer.set("quantize.imatrix.file", gguf::Value::string(options.imatrix_path));
+    if (!m.datasets.empty())
+      writer.set("quantize.imatrix.dataset", gguf::Value::string(m.datasets.front()));
+    writer.set("quantize.imatrix.entries_count",
+               gguf::Value::u32(static_cast<uint32_t>(m.entries.size())));
+    if (m.chunk_count > 0)
+      writer.set("quantize.imatrix.chunks_count",
+                 gguf::Value::u32(static_cast<uint32_t>(m.chunk_count)));
+  }
 
   std::shared_ptr<Threads> threads = options.threads;
   if (!threads) threads = std::make_shared<Threads>(0);
@@ -176,6 +230,8 @@ QuantizeResult quantize_model(const std::string& in_path, const std::string& out
     result.out_tensor_bytes += plan.to_bytes;
     result.elements += static_cast<uint64_t>(t.element_count());
     if (plan.fell_back) ++result.fell_back;
+    if (plan.weighted) ++result.weighted;
+    if (plan.missing_importance) ++result.missing_importance;
     if (to != t.type && traits(t.type).block_size > 1 && traits(to).block_size > 1)
       ++result.requantized;
     writer.add_tensor_streamed(t.name, to, t.shape, [&, i, to](const gguf::Writer::ByteSink& out) {
@@ -183,7 +239,7 @@ QuantizeResult quantize_model(const std::string& in_path, const std::string& out
       if (to == t.type)
         copy_tensor(file, t, out);
       else
-        convert_tensor(file, t, to, workers.pool, out);
+        convert_tensor(file, t, to, workers.pool, importances[i], out);
       // What has been converted is not read again; let the kernel take the pages back.
       file.drop_pages(t.data, t.size_bytes);
       if (file.changed()) fail("{}: the file changed while it was being read", file.name());

@@ -55,6 +55,14 @@ class ByteReader {
     return static_cast<T>(v);
   }
 
+  // The next n bytes, as a view into the buffer.
+  std::span<const uint8_t> read_bytes(uint64_t n, std::string_view what) {
+    need(n, what);
+    const auto view = bytes_.subspan(pos_, n);
+    pos_ += n;
+    return view;
+  }
+
   // A GGUF string: u64 length then that many bytes (no terminator).
   std::string read_string(std::string_view what, uint64_t max_bytes) {
     const uint64_t at = pos_;

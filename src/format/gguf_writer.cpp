@@ -235,6 +235,10 @@ void Writer::emit(const std::function<void(const void*, size_t)>& out) const {
       fail("GGUF writer: tensor {}: producer made {} bytes, the shape needs {}", t.name, made,
            t.size);
   }
+  // ggml's reader reads the data section as every tensor padded, the last one too: a file
+  // whose last tensor is not a multiple of the alignment (an importance matrix's 4-byte
+  // counts) is refused by llama.cpp without this.
+  if (!tensors_.empty()) s.pad_to(alignment_);
 }
 
 std::vector<uint8_t> Writer::to_bytes() const {

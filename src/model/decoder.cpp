@@ -1,5 +1,7 @@
 #include "model/decoder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -43,14 +45,30 @@ bool any_fast(std::initializer_list<const kernels::Linear*> linears) {
 
 }  // namespace
 
-Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens)
-    : config_(config), weights_(weights), max_tokens_(max_tokens) {
+Decoder::Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens,
+                 ActivationObserver* observer)
+    : config_(config), weights_(weights), max_tokens_(max_tokens), observer_(observer) {
   if (max_tokens < 1) fail("batch size {} must be positive", max_tokens);
+  if (observer_ != nullptr) {
+    // In the order observe() indexes them; the names are bind_weights' names.
+    for (int32_t layer = 0; layer < config.n_layer; ++layer)
+      for (const char* w :
+           {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"})
+        observed_names_.push_back(fmt::format("blk.{}.{}.weight", layer, w));
+    observed_names_.push_back(config.tied_output ? "token_embd.weight" : "output.weight");
+  }
   rope_.style = config.rope_style;
   rope_.n_rot = config.n_rot;
   rope_.freq_base = config.rope_freq_base;
   rope_.freq_scale = config.rope_freq_scale;
   rope_.freq_factors = weights.rope_freqs;
+}
+
+void Decoder::observe(size_t names, int32_t count, const float* rows, int64_t n,
+                      int64_t width) const {
+  const std::span<const std::string> weights(observed_names_.data() + names,
+                                             static_cast<size_t>(count));
+  observer_->observe({weights, rows, n, width});
 }
 
 void RowBuffer::reserve(size_t floats) {
@@ -121,6 +139,8 @@ void Decoder::forward(const BatchView& batch, KvCache& cache, ThreadPool& pool, 
                       config_.rms_eps);
     ++n_out;
   }
+  if (observer_ != nullptr && n_out > 0)
+    observe(observed_names_.size() - 1, 1, out_rows_.data(), n_out, d);
   if (n_out > 0) weights_.output.forward(out_rows_.data(), d, n_out, logits, config_.n_vocab, pool);
 }
 
@@ -136,6 +156,8 @@ void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& ca
     kernels::rms_norm(x_.data() + t * d, w.attn_norm, xn_.data() + t * d, d, config_.rms_eps);
   });
 
+  const size_t names = static_cast<size_t>(layer) * kNamesPerLayer;
+  if (observer_ != nullptr) observe(names, 3, xn_.data(), n, d);
   // Q, K and V read the same rows: quantize them once.
   if (any_fast({&w.wq, &w.wk, &w.wv})) {
     xq_.quantize(xn_.data(), d, n, d, pool);
@@ -166,6 +188,7 @@ void Decoder::attention_block(int32_t layer, const BatchView& batch, KvCache& ca
 
   attend(layer, batch, cache, pool);
 
+  if (observer_ != nullptr) observe(names + 3, 1, attn_.data(), n, q_dim);
   w.wo.forward(attn_.data(), q_dim, n, proj_.data(), d, pool);
   for_each_token(pool, n, [&](int32_t t) {
     kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);
@@ -242,6 +265,8 @@ void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {
   for_each_token(pool, n, [&](int32_t t) {
     kernels::rms_norm(x_.data() + t * d, w.ffn_norm, xn_.data() + t * d, d, config_.rms_eps);
   });
+  const size_t names = static_cast<size_t>(layer) * kNamesPerLayer;
+  if (observer_ != nullptr) observe(names + 4, 2, xn_.data(), n, d);
   if (any_fast({&w.w_gate, &w.w_up})) {
     xq_.quantize(xn_.data(), d, n, d, pool);
     const kernels::Projection gate_up[] = {{&w.w_gate, gate_.data(), ff},
@@ -255,6 +280,7 @@ void Decoder::feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool) {
   for_each_token(pool, n, [&](int32_t t) {
     silu_mul(gate_.data() + t * ff, up_.data() + t * ff, gate_.data() + t * ff, ff);
   });
+  if (observer_ != nullptr) observe(names + 6, 1, gate_.data(), n, ff);
   w.w_down.forward(gate_.data(), ff, n, proj_.data(), d, pool);
   for_each_token(pool, n, [&](int32_t t) {
     kernels::add_inplace(x_.data() + t * d, proj_.data() + t * d, d);

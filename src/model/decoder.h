@@ -5,13 +5,15 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/linear.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
-#include "kernels/linear.h"
 #include "model/weights.h"
+#include "yak/activations.h"
 
 namespace yak::model {
 
@@ -45,7 +47,10 @@ class Decoder {
   // `max_tokens` bounds the tokens of one forward() call. Activations are
   // sized by the batches that actually run, up to that bound: the first
   // forward() of a larger batch than any before allocates, later ones reuse.
-  Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens);
+  //
+  // `observer`, when not null, is shown the input rows of every weight matrix product.
+  Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens,
+          ActivationObserver* observer = nullptr);
 
   int32_t max_tokens() const { return max_tokens_; }
 
@@ -71,9 +76,17 @@ class Decoder {
   // Attention of every tile and KV head of a layer: q_ against the cache, into attn_.
   void attend(int32_t layer, const BatchView& batch, const KvCache& cache, ThreadPool& pool);
 
+  // Hands rows to the observer, naming the weights that read them (observed_names_).
+  void observe(size_t names, int32_t count, const float* rows, int64_t n, int64_t width) const;
+
   const ModelConfig& config_;
   const ModelWeights& weights_;
   int32_t max_tokens_;
+  ActivationObserver* observer_;
+  // With an observer: per layer, the GGUF names of attn_q/k/v, attn_output, ffn_gate/up and
+  // ffn_down (kNamesPerLayer), then the output projection's.
+  static constexpr size_t kNamesPerLayer = 7;
+  std::vector<std::string> observed_names_;
   kernels::RopeParams rope_;
 
   struct Lane {
@@ -91,17 +104,17 @@ class Decoder {
   // Activations, [tokens][width] each, for the largest batch so far.
   int32_t reserved_tokens_ = 0;
   uint64_t allocated_bytes_ = 0;
-  RowBuffer x_;             // residual stream [n_embd]
-  RowBuffer xn_;            // normalised input of a block [n_embd]
-  RowBuffer q_;             // [q_dim]
-  RowBuffer k_;             // [kv_dim]
-  RowBuffer v_;             // [kv_dim]
-  RowBuffer attn_;          // attention output before projection [q_dim]
-  RowBuffer proj_;          // block output before the residual add [n_embd]
-  RowBuffer gate_;          // [n_ff]
-  RowBuffer up_;            // [n_ff]
-  RowBuffer out_rows_;      // final normalised rows that need logits [n_embd]
-  RowBuffer rope_cos_sin_;  // each token's rotation, for all layers [n_rot]
+  RowBuffer x_;                // residual stream [n_embd]
+  RowBuffer xn_;               // normalised input of a block [n_embd]
+  RowBuffer q_;                // [q_dim]
+  RowBuffer k_;                // [kv_dim]
+  RowBuffer v_;                // [kv_dim]
+  RowBuffer attn_;             // attention output before projection [q_dim]
+  RowBuffer proj_;             // block output before the residual add [n_embd]
+  RowBuffer gate_;             // [n_ff]
+  RowBuffer up_;               // [n_ff]
+  RowBuffer out_rows_;         // final normalised rows that need logits [n_embd]
+  RowBuffer rope_cos_sin_;     // each token's rotation, for all layers [n_rot]
   kernels::QuantizedRows xq_;  // xn_ quantized for the fast path
 };
 
