@@ -115,6 +115,7 @@ struct BaseLogProbs {
   int32_t tail_samples = 0;
   uint64_t vocab_hash = 0;  // vocabulary_hash() of the base model's tokenizer
   std::string description;  // the base model and precision, for messages
+  std::string text_file;    // the text the windows were made from, as given to -f
   // Per scored position, in window order:
   std::vector<float> target_logprob;  // n_scored
   std::vector<float> rest_logmass;    // n_scored; -inf when the top k hold all the mass

@@ -40,7 +40,7 @@ nlohmann::json perplexity_json(const PerplexityResult& r, const PerplexityRun& r
 struct KldRun {
   std::string model;
   uint64_t model_bytes = 0;
-  std::string text_file;  // the text the base was scored on; empty when it came from a file
+  std::string text_file;  // the text the base was scored on (from the base file, when reused)
   Precision precision = Precision::kDefault;
   std::string base_description;  // BaseLogProbs::description
   std::string base_logits;       // the base file written or read; may be empty

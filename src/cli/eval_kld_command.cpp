@@ -42,6 +42,7 @@ eval::BaseLogProbs compute_base(const KldFlags& f, const std::shared_ptr<Threads
                                     std::fflush(out);
                                   });
   b.description = fmt::format("{}, {} precision", f.base, precision_name(f.base_precision));
+  b.text_file = f.eval.text_file;
   if (!f.base_logits.empty()) {
     eval::save_base_logprobs(b, f.base_logits);
     fmt::print(out, "kld: saved the base log-probabilities to {}\n", f.base_logits);
@@ -146,7 +147,7 @@ void run(const KldFlags& f) {
   if (f.eval.json) {
     print_json(eval::kld_json(r, {.model = path,
                                   .model_bytes = eval::model_file_bytes(path),
-                                  .text_file = f.base.empty() ? std::string() : f.eval.text_file,
+                                  .text_file = base.text_file,
                                   .precision = f.eval.precision,
                                   .base_description = base.description,
                                   .base_logits = f.base_logits,

@@ -1,11 +1,12 @@
 // The base file: BaseLogProbs on disk. All numbers little-endian:
 //
 //   char[8]  "YAKBASE\0"
-//   u32      version (1)
+//   u32      version (2; version 1 files, which lack the text path, are read too)
 //   u32      n_ctx, n_chunks, n_vocab, top_k, tail_samples (m)
-//   u32      description bytes (at most 4096), then 4 zero bytes
+//   u32      description bytes (at most 4096), text path bytes (at most 4096; 0 in version 1)
 //   u64      vocabulary hash, n_text_tokens
 //   char[]   description (UTF-8, the base model and its precision)
+//   char[]   text path (the -f the windows were made from, as given)
 //   i32      tokens[n_chunks * n_ctx]       the windows as fed (BOS-replaced)
 //   then per scored position (n_chunks * (n_ctx - 1 - n_ctx/2), window order):
 //   f32      target log-probability, log of the rest's mass (-inf: none)
@@ -30,12 +31,14 @@ namespace {
 static_assert(std::endian::native == std::endian::little, "the base file is little-endian");
 
 constexpr char kMagic[8] = {'Y', 'A', 'K', 'B', 'A', 'S', 'E', '\0'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kMaxDescription = 4096;
+constexpr uint32_t kMaxTextPath = 4096;
 
 struct Header {
   char magic[8];
-  uint32_t version, n_ctx, n_chunks, n_vocab, top_k, tail_samples, description_bytes, zero;
+  uint32_t version, n_ctx, n_chunks, n_vocab, top_k, tail_samples, description_bytes,
+      text_path_bytes;
   uint64_t vocab_hash, n_text_tokens;
 };
 static_assert(sizeof(Header) == 56);
@@ -46,16 +49,18 @@ uint64_t record_bytes(const Header& h) { return 8 + 8 * (uint64_t(h.top_k) + h.t
 uint64_t expected_size(const Header& h) {
   if (h.n_ctx < 4 || h.n_ctx > (1u << 24) || h.n_chunks < 1 || h.n_chunks > (1u << 24) ||
       h.n_vocab < 1 || h.n_vocab > (1u << 24) || h.top_k < 1 || h.top_k > h.n_vocab ||
-      h.tail_samples > 65536 || h.description_bytes > kMaxDescription || h.zero != 0) {
+      h.tail_samples > 65536 || h.description_bytes > kMaxDescription ||
+      h.text_path_bytes > kMaxTextPath || (h.version == 1 && h.text_path_bytes != 0)) {
     return 0;
   }
   const uint64_t tokens = uint64_t(h.n_ctx) * h.n_chunks;
   const uint64_t positions = uint64_t(h.n_chunks) * (h.n_ctx - 1 - h.n_ctx / 2);
   // At most 2^24 * 2^24 positions * (8 + 8 * 2^24) bytes would overflow; refuse above 2^50.
-  const long double size = (long double)sizeof(Header) + h.description_bytes + 4.0L * tokens +
+  const uint64_t strings = uint64_t(h.description_bytes) + h.text_path_bytes;
+  const long double size = (long double)sizeof(Header) + strings + 4.0L * tokens +
                            (long double)positions * record_bytes(h);
   if (size > (long double)(uint64_t{1} << 50)) return 0;
-  return sizeof(Header) + h.description_bytes + 4 * tokens + positions * record_bytes(h);
+  return sizeof(Header) + strings + 4 * tokens + positions * record_bytes(h);
 }
 
 template <typename T>
@@ -89,6 +94,10 @@ void save_base_logprobs(const BaseLogProbs& b, const std::string& path) {
   h.tail_samples = uint32_t(b.tail_samples);
   const std::string description = b.description.substr(0, kMaxDescription);
   h.description_bytes = uint32_t(description.size());
+  if (b.text_file.size() > kMaxTextPath)
+    fail("cannot save the base log-probabilities: the text path is longer than {} bytes",
+         kMaxTextPath);
+  h.text_path_bytes = uint32_t(b.text_file.size());
   h.vocab_hash = b.vocab_hash;
   h.n_text_tokens = uint64_t(w.n_text_tokens);
   // Written beside the target and renamed over it, so a failed write leaves no half file.
@@ -101,6 +110,7 @@ void save_base_logprobs(const BaseLogProbs& b, const std::string& path) {
     };
     put(&h, sizeof h);
     put(description.data(), description.size());
+    put(b.text_file.data(), b.text_file.size());
     put(w.tokens.data(), w.tokens.size() * 4);
     for (size_t i = 0; i < positions; ++i) {
       put(&b.target_logprob[i], 4);
@@ -135,8 +145,9 @@ BaseLogProbs load_base_logprobs(const std::string& path) {
       std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) {
     fail("{} is not a Yak base file (made by `yak eval kld --base-logits`)", path);
   }
-  if (h.version != kVersion) {
-    fail("the base file {} has version {}; this yak reads version {}", path, h.version, kVersion);
+  if (h.version != 1 && h.version != kVersion) {
+    fail("the base file {} has version {}; this yak reads versions 1 and {}", path, h.version,
+         kVersion);
   }
   const uint64_t want = expected_size(h);
   if (want == 0) {
@@ -155,6 +166,8 @@ BaseLogProbs load_base_logprobs(const std::string& path) {
   b.vocab_hash = h.vocab_hash;
   b.description.resize(h.description_bytes);
   in.read(b.description.data(), h.description_bytes);
+  b.text_file.resize(h.text_path_bytes);
+  in.read(b.text_file.data(), h.text_path_bytes);
   Windows& w = b.windows;
   w.n_ctx = int32_t(h.n_ctx);
   w.n_chunks = int32_t(h.n_chunks);

@@ -127,6 +127,10 @@ expect_error "missing text" "the zh text file $TMP/none.txt does not exist" \
   timeout 30 "$YAK" eval report -m "$Q4" --data "$DATA" --text "en=$WIKI" --text "zh=$TMP/none.txt" --no-tasks -o "$TMP/x"
 expect_error "bad --text" "--text takes NAME=FILE" \
   timeout 30 "$YAK" eval report -m "$Q4" --data "$DATA" --text "$WIKI" --no-tasks -o "$TMP/x"
+for bad in mmlu mmlu=x mmlu=-1 =3 mmlu=; do
+  expect_error "bad --task-limit $bad" "--task-limit takes TASK=N with N >= 0 (e.g. mmlu=10), not '$bad'" \
+    timeout 30 "$YAK" eval report -m "$Q4" --data "$DATA" --text "en=$WIKI" --task-limit "$bad" -o "$TMP/x"
+done
 
 # A base with another vocabulary: the report is written, and its KLD column says why.
 RANDOM_QWEN="$SRC/models/qwen2-0.5b-random.q8_0.gguf"

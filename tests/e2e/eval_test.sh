@@ -73,7 +73,9 @@ cp "$TMP/out" "$TMP/reuse.json"
 check "the saved base gives the same figures" python3 -c "
 import json, sys
 a, b = json.load(open('$TMP/self.json')), json.load(open('$TMP/reuse.json'))
-assert a['kld'] == b['kld'] and a['ppl'] == b['ppl'], (a['kld'], b['kld'])"
+assert a['kld'] == b['kld'] and a['ppl'] == b['ppl'], (a['kld'], b['kld'])
+# The base file keeps the text it was made from, so a reused base records it too.
+assert a['text_file'] == b['text_file'] == '$TEXT', (a['text_file'], b['text_file'])"
 check "kld exact base vs fast model" "${KLD[@]}" --base "$MODEL" -f "$TEXT" --base-precision exact --precision fast
 grep -q '^Mean    KLD:' "$TMP/out" && grep -q '^Same top p:' "$TMP/out" && grep -q '^RMS Δp' "$TMP/out" \
   && pass "kld text summary" || fail "kld text summary"

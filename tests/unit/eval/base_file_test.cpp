@@ -34,6 +34,7 @@ BaseLogProbs sample_base() {
   b.tail_samples = 2;
   b.vocab_hash = 0x1234567890abcdefULL;
   b.description = "base.gguf, exact precision";
+  b.text_file = "eval-text/wiki.test.raw";
   const int64_t n = b.windows.n_scored();  // 2 * 3
   for (int64_t i = 0; i < n; ++i) {
     b.target_logprob.push_back(-0.5f * float(i));
@@ -81,6 +82,7 @@ TEST(EvalBaseFile, RoundTrip) {
   EXPECT_EQ(r.top_k, b.top_k);
   EXPECT_EQ(r.vocab_hash, b.vocab_hash);
   EXPECT_EQ(r.description, b.description);
+  EXPECT_EQ(r.text_file, b.text_file);
   EXPECT_EQ(r.target_logprob, b.target_logprob);
   EXPECT_EQ(r.top_ids, b.top_ids);
   EXPECT_EQ(r.top_logprobs, b.top_logprobs);
@@ -88,6 +90,30 @@ TEST(EvalBaseFile, RoundTrip) {
   EXPECT_TRUE(std::isinf(r.rest_logmass[0]));
   for (size_t i = 1; i < r.rest_logmass.size(); ++i) EXPECT_EQ(r.rest_logmass[i], -3.0f);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove(path);
+}
+
+// Version 1 had no text path (its 4 bytes after the description size were zero): such files
+// still load, with an empty text path; a version 1 header that claims a path is damaged.
+TEST(EvalBaseFile, ReadsVersionOneFiles) {
+  BaseLogProbs b = sample_base();
+  b.text_file.clear();
+  const std::string path = scratch("version1");
+  save_base_logprobs(b, path);
+  std::vector<char> bytes = bytes_of(path);
+  bytes[8] = 1;  // version
+  write_bytes(path, bytes);
+  const BaseLogProbs r = load_base_logprobs(path);
+  EXPECT_EQ(r.text_file, "");
+  EXPECT_EQ(r.top_ids, b.top_ids);
+  bytes[36] = 4;  // text path bytes, which version 1 does not have
+  write_bytes(path, bytes);
+  try {
+    load_base_logprobs(path);
+    ADD_FAILURE() << "loaded a version 1 file that claims a text path";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("header is out of range"), std::string::npos) << e.what();
+  }
   std::filesystem::remove(path);
 }
 
