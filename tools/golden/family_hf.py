@@ -7,6 +7,7 @@ sentencepiece (tools/requirements-reference.txt).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -93,11 +94,14 @@ def write_bpe_tokenizer(out: Path, spec: dict, vocab: int) -> None:
     (out / "tokenizer_config.json").write_text(json.dumps(config, indent=1) + "\n")
 
 
-def token_id(out: Path, text: str | None) -> int | None:
-    if text is None:
-        return None
-    data = json.loads((out / "tokenizer.json").read_text())
-    return next(t["id"] for t in data["added_tokens"] if t["content"] == text)
+def special_ids(family: dict) -> dict:
+    """bos/eos ids of a BPE family's config.json: its special tokens come last."""
+    tok = family["tokenizer"]
+    if tok["kind"] != "bpe":
+        return {}
+    first = family["vocab"] - len(tok["special"])
+    pick = {t: first + i for i, t in enumerate(tok["special"])}
+    return {"bos_token_id": pick.get(tok["bos"]), "eos_token_id": pick.get(tok["eos"])}
 
 
 def vocab_size(family: dict) -> int:
@@ -136,6 +140,7 @@ def hf_config(family: dict):
     hf = dict(family["hf"])
     hf.pop("architectures")
     model_type = hf.pop("model_type")
+    hf.update(special_ids(family))
     return AutoConfig.for_model(model_type, vocab_size=vocab_size(family), **hf)
 
 
@@ -228,3 +233,166 @@ def unpermute(w: np.ndarray, n_head: int) -> np.ndarray:
     rest = w.shape[1:]
     half = w.shape[0] // n_head // 2
     return w.reshape(n_head, half, 2, *rest).swapaxes(1, 2).reshape(w.shape)
+
+
+def _layer_part(name: str) -> tuple[str, str]:
+    """'blk.3.attn_q.weight' -> ('model.layers.3.', 'attn_q.weight')."""
+    _, layer, rest = name.split(".", 2)
+    return f"model.layers.{layer}.", rest
+
+
+LLAMA_NAMES = {
+    "attn_norm.weight": "input_layernorm.weight",
+    "ffn_norm.weight": "post_attention_layernorm.weight",
+    "attn_q.weight": "self_attn.q_proj.weight",
+    "attn_k.weight": "self_attn.k_proj.weight",
+    "attn_v.weight": "self_attn.v_proj.weight",
+    "attn_output.weight": "self_attn.o_proj.weight",
+    "ffn_gate.weight": "mlp.gate_proj.weight",
+    "ffn_up.weight": "mlp.up_proj.weight",
+    "ffn_down.weight": "mlp.down_proj.weight",
+}
+GLOBAL_NAMES = {"token_embd.weight": "model.embed_tokens.weight",
+                "output_norm.weight": "model.norm.weight", "output.weight": "lm_head.weight"}
+
+
+def hub_tensors(family: dict, gguf_path: Path) -> dict[str, np.ndarray]:
+    """The GGUF tensors of a Mixtral, DeepSeek-V2, InternLM2 or Baichuan-7B file, mapped back
+    to the checkpoint layout that transformers loads (the hub layout for Mixtral and
+    DeepSeek-V2, LlamaForCausalLM's for InternLM2 and Baichuan): the exact inverse of what the
+    converter did to them, checked by make_family_golden.py on the unfilled file, where the
+    result must equal the original checkpoint bit for bit."""
+    import gguf
+
+    hf = family["hf"]
+    n_head = hf["num_attention_heads"]
+    n_kv = hf.get("num_key_value_heads", n_head)
+    deepseek = family["arch"] == "deepseek2"
+    reader = gguf.GGUFReader(gguf_path)
+    out: dict[str, np.ndarray] = {}
+    for t in reader.tensors:
+        w = np.asarray(t.data, dtype=np.float32).reshape([int(n) for n in reversed(t.shape)])
+        if t.name in GLOBAL_NAMES:
+            out[GLOBAL_NAMES[t.name]] = w
+            continue
+        prefix, part = _layer_part(t.name)
+        if part == "attn_q.weight" and not deepseek:
+            out[prefix + LLAMA_NAMES[part]] = unpermute(w, n_head)
+        elif part == "attn_k.weight":
+            out[prefix + LLAMA_NAMES[part]] = unpermute(w, n_kv)
+        elif part in LLAMA_NAMES:
+            out[prefix + LLAMA_NAMES[part]] = w
+        elif part == "ffn_gate_inp.weight":
+            router = "block_sparse_moe.gate.weight" if not deepseek else "mlp.gate.weight"
+            out[prefix + router] = w
+        elif part.endswith("_exps.weight"):
+            kind = part.split("_")[1]  # gate, up, down
+            for e in range(w.shape[0]):
+                if deepseek:
+                    out[f"{prefix}mlp.experts.{e}.{kind}_proj.weight"] = w[e]
+                else:
+                    wid = {"gate": "w1", "down": "w2", "up": "w3"}[kind]
+                    out[f"{prefix}block_sparse_moe.experts.{e}.{wid}.weight"] = w[e]
+        elif part.endswith("_shexp.weight") and deepseek:
+            kind = part.split("_")[1]
+            out[f"{prefix}mlp.shared_experts.{kind}_proj.weight"] = w
+        elif part == "attn_kv_a_mqa.weight":
+            out[prefix + "self_attn.kv_a_proj_with_mqa.weight"] = w
+        elif part == "attn_kv_a_norm.weight":
+            out[prefix + "self_attn.kv_a_layernorm.weight"] = w
+        elif part == "attn_k_b.weight":
+            # The converter split kv_b_proj per head into k_b (transposed) and v_b.
+            v_b = tensor_by_name(reader, t.name.replace("attn_k_b", "attn_v_b"))
+            kv_b = np.concatenate([w.transpose(0, 2, 1), v_b], axis=1)
+            out[prefix + "self_attn.kv_b_proj.weight"] = kv_b.reshape(-1, kv_b.shape[-1])
+        elif part == "attn_v_b.weight":
+            continue
+        else:
+            raise SystemExit(f"{gguf_path.name}: no inverse mapping for tensor {t.name}")
+    return out
+
+
+def tensor_by_name(reader, name: str) -> np.ndarray:
+    t = next(t for t in reader.tensors if t.name == name)
+    return np.asarray(t.data, dtype=np.float32).reshape([int(n) for n in reversed(t.shape)])
+
+
+def load_hub_model(family: dict, tensors: dict[str, np.ndarray], work: Path):
+    """A transformers model from hub-layout tensors (written with the family's config.json,
+    then loaded with from_pretrained, so transformers' own checkpoint handling, such as fusing
+    the experts, applies)."""
+    import torch
+    from safetensors.numpy import save_file
+    from transformers import AutoModelForCausalLM, LlamaForCausalLM
+
+    work.mkdir(parents=True, exist_ok=True)
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()},
+              str(work / "model.safetensors"), metadata={"format": "pt"})
+    if "as_llama" in family:
+        llama_config(family).save_pretrained(work)
+        model = LlamaForCausalLM.from_pretrained(work, dtype=torch.float32,
+                                                 attn_implementation="eager")
+    else:
+        hf_config(family).save_pretrained(work)
+        model = AutoModelForCausalLM.from_pretrained(work, dtype=torch.float32,
+                                                     attn_implementation="eager")
+    return plain_experts(model).eval()
+
+
+def load_gguf_model(family: dict, gguf_path: Path):
+    """transformers' own GGUF loader on the file, with the family's config (its GGUF config
+    reader drops keys these files need)."""
+    import torch
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    config = hf_config(family)
+    kwargs = {"gguf_file": gguf_path.name, "dtype": torch.float32,
+              "attn_implementation": "eager"}
+    if config.model_type in LOAD_AS_LLAMA:
+        # transformers maps GGUF tensors by the model type's GGUF architecture name, and gguf-py
+        # has none for "mistral" (its files say "llama"): load the tensors into the Llama class
+        # of the same parameter names, then move them to the family's own class.
+        as_llama = LlamaConfig(**{k: v for k, v in config.to_dict().items()
+                                  if k not in ("model_type", "architectures")})
+        llama = AutoModelForCausalLM.from_pretrained(gguf_path.parent, config=as_llama, **kwargs)
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32,
+                                                 attn_implementation="eager")
+        model.load_state_dict(llama.state_dict(), strict=True)
+    else:
+        with shared_expert_gate_fix():
+            model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, config=config,
+                                                         **kwargs)
+    return plain_experts(model).eval()
+
+
+def plain_experts(model):
+    """Mixture-of-experts layers computed by transformers' plain per-expert loop rather than
+    a grouped GEMM kernel: the simplest form of the computation for a reference, and the one
+    that also runs in float64 (family_reference.router_margins)."""
+    model.config._experts_implementation = "eager"
+    return model
+
+
+LOAD_AS_LLAMA = {"mistral"}
+
+
+@contextlib.contextmanager
+def shared_expert_gate_fix():
+    """transformers 5.24's Qwen2-MoE GGUF reader adds a leading axis to ffn_gate_inp_shexp,
+    assuming the 1-D [n_embd] that quantized files store; unquantized files (the converter's
+    F32 output) already store it as [n_embd, 1], and the extra axis makes the load fail. Only
+    that case is passed through unchanged; every other tensor takes transformers' own path."""
+    from transformers import modeling_gguf_pytorch_utils as gg
+
+    original = gg.Qwen2MoeTensorProcessor.process
+
+    def process(self, weights, name, **kwargs):
+        if "ffn_gate_inp_shexp" in name and weights.ndim == 2:
+            return gg.GGUFTensor(weights, name, {})
+        return original(self, weights, name, **kwargs)
+
+    gg.Qwen2MoeTensorProcessor.process = process
+    try:
+        yield
+    finally:
+        gg.Qwen2MoeTensorProcessor.process = original

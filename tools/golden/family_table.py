@@ -21,6 +21,12 @@ which have no transformers class, it is the config.json that their remote code r
   llama.cpp          llama.cpp's libllama (tools/golden/llamacpp_logits.cpp), where no
                      transformers class exists
 
+`llamacpp_variant` names where llama.cpp, the cross-check, computes something else than the
+reference, so that it is also compared with transformers made to compute the same thing.
+
+`fill_gain` scales the spread of some tensors' values (by GGUF name without "blk.N.") where
+the default scales of make_family_golden.fill_rule do not suit the family.
+
 `seed` is the fill seed that make_family_golden.py settled on (the first, counting up from the
 value here, whose top-1 and expert-routing margins are clear; see there).
 """
@@ -117,6 +123,9 @@ FAMILIES = {
         "tokenizer": SPM_GEMMA,
         "vocab": 640,
         "seed": 1,
+        # ggml's CPU GELU looks its result up in a table of fp16 inputs and outputs: llama.cpp
+        # is also compared with transformers computing GELU that way.
+        "llamacpp_variant": "fp16-gelu",
         "changes": "hidden 640/1152->64, 18/26->7 layers (pattern 6: layers 0-4 and 6 sliding, "
                    "5 global), 4/1 heads kept (MQA), head_dim 256->32 (q 128 wide, hidden 64), "
                    "query_pre_attn_scalar 256->32 (= head_dim, as in both real models; the GGUF "
@@ -152,6 +161,9 @@ FAMILIES = {
                    "make_family_golden.py adds llama.attention.sliding_window=16 to the file",
         "extra_metadata": [{"key": "llama.attention.sliding_window", "type": "UINT32",
                             "value": 16}],
+        # llama.cpp's llama architecture has no sliding window: it is compared with
+        # transformers on the same file with the window switched off.
+        "llamacpp_variant": "no-sliding-window",
         "hf": {
             "architectures": ["MistralForCausalLM"], "model_type": "mistral",
             "hidden_size": 128, "intermediate_size": 256, "num_hidden_layers": 4,
@@ -308,19 +320,29 @@ FAMILIES = {
         "tokenizer": BPE_DEEPSEEK,
         "vocab": 640,
         "seed": 1,
-        "changes": "hidden 2048->64, 27->3 layers (first_k_dense_replace 1 kept: layer 0 dense, "
-                   "1-2 MoE), 16 heads->4, q_lora_rank null kept, kv_lora_rank 512->32, "
+        # 27 layers at unit gains are chaotic: float32 rounding differences of the router
+        # logits grow ~1.15x per layer (3e-6 at layer 1, 1e-4 at layer 26), so deep expert
+        # choices would hang on rounding. Halving the query and FFN input projections keeps
+        # the network ordered (the router's float32 error stays near 4e-6 in every layer).
+        "fill_gain": {name: 0.5 for name in (
+            "attn_q.weight", "attn_kv_a_mqa.weight", "ffn_gate.weight", "ffn_up.weight",
+            "ffn_gate_exps.weight", "ffn_up_exps.weight", "ffn_gate_shexp.weight",
+            "ffn_up_shexp.weight")},
+        "changes": "hidden 2048->64, 27 layers KEPT (llama.cpp reads the absence of "
+                   "q_lora_rank, the Lite layout, only for 26 or 27 layers; other counts make "
+                   "it require q_lora_rank) with first_k_dense_replace 1 (layer 0 dense, 1-26 "
+                   "MoE), 16 heads->4, q_lora_rank null kept, kv_lora_rank 512->32, "
                    "qk_nope_head_dim 128->16, qk_rope_head_dim 64->8, v_head_dim 128->16, "
                    "64 routed experts top-6 -> 8 top-3, 2 shared experts kept, expert ffn "
-                   "1408->32, dense ffn 10944->128, vocab 102400->640; softmax greedy top-k "
+                   "1408->16, dense ffn 10944->64, vocab 102400->640; softmax greedy top-k "
                    "without normalization and YaRN rope (factor 40 over 4096, mscale = "
                    "mscale_all_dim = 0.707, beta 32/1) as in the real model; "
                    "routed_scaling_factor 1.0->2.5 (DeepSeek-V3's value) so that a decoder "
                    "that forgets the scale fails",
         "hf": {
             "architectures": ["DeepseekV2ForCausalLM"], "model_type": "deepseek_v2",
-            "hidden_size": 64, "intermediate_size": 128, "moe_intermediate_size": 32,
-            "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 4,
+            "hidden_size": 64, "intermediate_size": 64, "moe_intermediate_size": 16,
+            "num_hidden_layers": 27, "num_attention_heads": 4, "num_key_value_heads": 4,
             "q_lora_rank": None, "kv_lora_rank": 32, "qk_nope_head_dim": 16,
             "qk_rope_head_dim": 8, "v_head_dim": 16, "first_k_dense_replace": 1,
             "moe_layer_freq": 1, "n_routed_experts": 8, "n_shared_experts": 2,
