@@ -190,6 +190,14 @@ install_llama3_vocab() {
   must_verify "$dst" "$LLAMA3_VOCAB_SHA"
 }
 
+# The small models of the Step 9 families (tests/golden/families/): written from committed
+# skeletons with deterministic weights; the script checks each sha256 against its golden file
+# and leaves files that already match alone.
+install_family_models() {
+  log "family test models (models/families):"
+  "$PY" "$REPO/tools/write_family_models.py" --out "$MODELS/families" | sed 's/^/[setup]   /'
+}
+
 # The Chinese perplexity text (docs/eval.md): Debian's fortunes-zh with its escapes and
 # separators removed, written once into eval-text/ (the script prints its sha256).
 install_zh_text() {
@@ -208,5 +216,6 @@ install_smollm2
 install_qwen
 install_random
 install_llama3_vocab
+install_family_models
 install_zh_text
 log "done: models in $MODELS"
