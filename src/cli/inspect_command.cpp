@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/inspect_architecture.h"
 #include "yak/model_file.h"
 #include "yak/text.h"
 
@@ -133,6 +134,7 @@ void print_text(const ModelFile& f, const InspectOptions& o) {
                short_count(bt.params), short_bytes(bt.bytes),
                bt.supported ? "" : "  (not supported by Yak)");
   }
+  print_architecture(f.path());
 }
 
 nlohmann::json value_json(const MetadataValue& v) {
@@ -192,6 +194,7 @@ void print_json(const ModelFile& f, const InspectOptions& o) {
                  {"parameters", totals.params},
                  {"bytes", totals.bytes},
                  {"by_type", std::move(by_type)}};
+  j["architecture"] = architecture_json(f.path());
   // Keys, names and strings are the file's bytes, not always UTF-8; JSON must be. Each
   // invalid byte becomes U+FFFD (control characters are escaped as JSON does: \u001b).
   fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));

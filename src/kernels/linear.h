@@ -90,6 +90,7 @@ class Linear {
   // quantized types; float types may have any row length): otherwise kExact.
   void set_precision(Precision precision);
 
+  bool empty() const { return weight_.data == nullptr; }  // default-constructed: no weight
   int64_t in_features() const { return weight_.cols; }
   int64_t out_features() const { return weight_.rows; }
   const MatrixView& weight() const { return weight_; }

@@ -23,8 +23,8 @@ void rope_angles(int32_t pos, const RopeParams& p, float* cos_sin) {
                                -2.0 * static_cast<double>(i) / static_cast<double>(p.n_rot));
     if (p.freq_factors != nullptr) inv_freq /= p.freq_factors[i];
     const double angle = static_cast<double>(pos) * p.freq_scale * inv_freq;
-    cos_sin[2 * i] = static_cast<float>(std::cos(angle));
-    cos_sin[2 * i + 1] = static_cast<float>(std::sin(angle));
+    cos_sin[2 * i] = static_cast<float>(std::cos(angle)) * p.attn_factor;
+    cos_sin[2 * i + 1] = static_cast<float>(std::sin(angle)) * p.attn_factor;
   }
 }
 
@@ -71,6 +71,14 @@ void silu_mul(const float* gate, const float* up, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n) {
+  constexpr float kSqrt2OverPi = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    out[i] = 0.5f * g * (1.0f + std::tanh(kSqrt2OverPi * (g + 0.044715f * g * g * g))) * up[i];
   }
 }
 

@@ -22,6 +22,7 @@ struct RopeParams {
   float freq_base = 10000.0f;
   float freq_scale = 1.0f;              // linear position scaling: angle uses pos * freq_scale
   const float* freq_factors = nullptr;  // optional [n_rot/2] divisors (Llama 3.1 "rope_freqs")
+  float attn_factor = 1.0f;             // scales cos and sin (LongRoPE's attention factor)
 };
 
 // Rotates n_heads heads of head_dim floats each, laid out back to back, for position pos.
@@ -39,6 +40,10 @@ void softmax(float* x, int64_t n);
 
 // out = silu(gate) * up, where silu(g) = g / (1 + exp(-g)). out may alias gate.
 void silu_mul(const float* gate, const float* up, float* out, int64_t n);
+
+// out = gelu(gate) * up with GELU's tanh approximation (Gemma's "gelu_pytorch_tanh"):
+// gelu(g) = g/2 * (1 + tanh(sqrt(2/pi) * (g + 0.044715 g^3))). out may alias gate.
+void gelu_mul(const float* gate, const float* up, float* out, int64_t n);
 
 // y += x
 void add_inplace(float* y, const float* x, int64_t n);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <string>
 
 #include "core/error.h"
@@ -65,32 +66,127 @@ class KeyReader {
   std::string prefix_;
 };
 
+// What sets each family apart, as data; everything else is read from the file.
+struct Family {
+  const char* name;
+  Arch arch;
+  kernels::RopeStyle rope_style;
+  bool qkv_bias;
+  bool qk_norm;
+};
+constexpr kernels::RopeStyle kNorm = kernels::RopeStyle::kInterleaved;
+constexpr kernels::RopeStyle kNeox = kernels::RopeStyle::kNeox;
+constexpr Family kFamilies[] = {
+    {"llama", Arch::kLlama, kNorm, false, false},
+    {"qwen2", Arch::kQwen2, kNeox, true, false},
+    {"qwen3", Arch::kQwen3, kNeox, false, true},
+    {"gemma3", Arch::kGemma3, kNeox, false, true},
+    {"phi3", Arch::kPhi3, kNeox, false, false},
+    {"internlm2", Arch::kInternLM2, kNorm, false, false},
+    {"baichuan", Arch::kBaichuan, kNorm, false, false},
+    {"qwen2moe", Arch::kQwen2Moe, kNeox, true, false},
+    {"qwen3moe", Arch::kQwen3Moe, kNeox, false, true},
+};
+
+std::string supported_names() {
+  std::string names;
+  for (const Family& f : kFamilies) names += names.empty() ? f.name : std::string(", ") + f.name;
+  return names;
+}
+
+// Sliding windows, query scaling and ALiBi. A window applies to every layer unless
+// attention.sliding_window_pattern says otherwise: as an array, one flag per layer; as a number
+// n, every n-th layer is global (Gemma 3 declares none and means 6).
+void read_attention_layout(const gguf::File& file, const KeyReader& k, ModelConfig& c) {
+  if (c.arch == Arch::kBaichuan && c.n_layer == 40) {
+    // Baichuan's 13B shape replaces RoPE by ALiBi; its files carry no key that says so, and
+    // this is llama.cpp's rule too.
+    c.alibi_max_bias = 8.0f;
+    c.n_rot = 0;
+  }
+  c.sliding_window = k.optional_int("attention.sliding_window", 0, 0, 1 << 24);
+  c.layer_sliding.assign(static_cast<size_t>(c.n_layer), c.sliding_window > 0 ? 1 : 0);
+  const gguf::Value* pattern = k.find("attention.sliding_window_pattern");
+  if (c.sliding_window > 0 && pattern != nullptr && pattern->type() == gguf::ValueType::ARRAY) {
+    const gguf::Value::Array& flags = pattern->as_array(k.full("attention.sliding_window_pattern"));
+    if (std::ssize(flags.items) != c.n_layer)
+      fail("{}: {} has {} entries for {} layers", file.name(),
+           k.full("attention.sliding_window_pattern"), flags.items.size(), c.n_layer);
+    for (size_t i = 0; i < flags.items.size(); ++i)
+      c.layer_sliding[i] = flags.items[i].as_bool(k.full("attention.sliding_window_pattern")) ? 1 : 0;
+  } else if (c.sliding_window > 0 && (pattern != nullptr || c.arch == Arch::kGemma3)) {
+    const int32_t every = k.optional_int("attention.sliding_window_pattern", 6, 0, c.n_layer);
+    for (int32_t i = 0; i < c.n_layer; ++i)
+      c.layer_sliding[static_cast<size_t>(i)] = every == 0 || i % every < every - 1 ? 1 : 0;
+  }
+  c.rope_freq_base_sliding =
+      k.optional_float("rope.freq_base_swa", c.arch == Arch::kGemma3 ? 10000.0f : c.rope_freq_base,
+                       1.0, 1e12, true);
+  c.rope_freq_scale_sliding = c.arch == Arch::kGemma3 ? 1.0f : c.rope_freq_scale;
+
+  // Gemma 3 scales queries by 1/sqrt(query_pre_attn_scalar), which its files do not record:
+  // it is the head dimension except in the 27B shape (62 layers), as llama.cpp assumes.
+  float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  if (c.arch == Arch::kGemma3 && c.n_layer == 62)
+    scale = 1.0f / std::sqrt(static_cast<float>(c.n_embd / c.n_head));
+  c.attention_scale = k.optional_float("attention.scale", scale, 0.0, 1e3, true);
+}
+
+void read_residual_stream(const KeyReader& k, ModelConfig& c) {
+  if (c.arch == Arch::kGemma3) {
+    c.activation = Activation::kGeluTanh;
+    c.post_norms = true;
+    c.embedding_scale = std::sqrt(static_cast<float>(c.n_embd));
+  }
+  c.final_logit_softcap = k.optional_float("final_logit_softcapping", 0.0f, 0.0, 1e6, false);
+}
+
+void read_experts(const gguf::File& file, const KeyReader& k, ModelConfig& c) {
+  ExpertConfig& e = c.experts;
+  e.n_expert = k.optional_int("expert_count", 0, 0, 4096);
+  if (e.n_expert == 0) {
+    if (c.arch == Arch::kQwen2Moe || c.arch == Arch::kQwen3Moe)
+      fail("{}: {} is missing or 0, but {} is a mixture-of-experts architecture", file.name(),
+           k.full("expert_count"), c.arch_name);
+    return;
+  }
+  e.n_expert_used = k.required_int("expert_used_count", 1, std::min(e.n_expert, kMaxExpertsUsed));
+  e.n_ff_expert = k.optional_int("expert_feed_forward_length", c.n_ff, 1, kMaxFf);
+  // Qwen2-MoE's shared expert is gated; its routed weights are the plain softmax. Qwen3-MoE
+  // and Mixtral renormalise the chosen experts' weights.
+  if (c.arch == Arch::kQwen2Moe) {
+    e.n_ff_shared = k.required_int("expert_shared_feed_forward_length", 1, kMaxFf);
+    e.shared_gate = true;
+  }
+  e.norm_top_k = c.arch != Arch::kQwen2Moe;
+  e.n_leading_dense = k.optional_int("leading_dense_block_count", 0, 0, c.n_layer);
+}
+
 }  // namespace
 
 const char* arch_display_name(Arch arch) {
-  switch (arch) {
-    case Arch::kLlama:
-      return "llama";
-    case Arch::kQwen2:
-      return "qwen2";
-  }
+  for (const Family& f : kFamilies)
+    if (f.arch == arch) return f.name;
   return "?";
+}
+
+const char* activation_name(Activation activation) {
+  return activation == Activation::kGeluTanh ? "gelu-tanh" : "silu";
 }
 
 ModelConfig read_config(const gguf::File& file) {
   ModelConfig c;
   c.arch_name = file.require("general.architecture").as_string("general.architecture");
-  if (c.arch_name == "llama") {
-    c.arch = Arch::kLlama;
-    c.rope_style = kernels::RopeStyle::kInterleaved;
-  } else if (c.arch_name == "qwen2") {
-    c.arch = Arch::kQwen2;
-    c.rope_style = kernels::RopeStyle::kNeox;
-    c.qkv_bias = true;
-  } else {
-    fail("{}: architecture '{}' is not supported (general.architecture; supported: llama, qwen2)",
-         file.name(), escape_for_terminal(c.arch_name, '\'', 80));
-  }
+  const Family* family = nullptr;
+  for (const Family& f : kFamilies)
+    if (c.arch_name == f.name) family = &f;
+  if (family == nullptr)
+    fail("{}: architecture '{}' is not supported (general.architecture; supported: {})",
+         file.name(), escape_for_terminal(c.arch_name, '\'', 80), supported_names());
+  c.arch = family->arch;
+  c.rope_style = family->rope_style;
+  c.qkv_bias = family->qkv_bias;
+  c.qk_norm = family->qk_norm;
   if (const gguf::Value* v = file.find("general.name")) c.name = v->as_string("general.name");
 
   // Checked in dependency order (each value only against values already checked), so the
@@ -154,6 +250,15 @@ ModelConfig read_config(const gguf::File& file) {
   } else if (k.find("rope.scale_linear") != nullptr) {
     c.rope_freq_scale = 1.0f / k.optional_float("rope.scale_linear", 1.0f, 1.0, 1024.0, false);
   }
+  // LongRoPE (Phi-3's long-context files): per-dimension factors in rope_factors_long/short
+  // tensors, chosen by the context size, and an attention factor on cos and sin.
+  c.rope_attn_factor = k.optional_float("rope.scaling.attn_factor", 1.0f, 0.0, 100.0, true);
+  c.rope_n_ctx_orig =
+      k.optional_int("rope.scaling.original_context_length", c.n_ctx_train, 1, 1 << 24);
+
+  read_attention_layout(file, k, c);
+  read_residual_stream(k, c);
+  read_experts(file, k, c);
 
   // The vocabulary size is taken from the embedding tensor, which is what
   // the forward pass indexes; metadata only has to agree with it.

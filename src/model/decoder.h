@@ -49,8 +49,11 @@ class Decoder {
   // forward() of a larger batch than any before allocates, later ones reuse.
   //
   // `observer`, when not null, is shown the input rows of every weight matrix product.
+  //
+  // `context_size` (the positions a sequence may reach) picks LongRoPE's factors, as in
+  // llama.cpp: the long ones when it exceeds the model's original context.
   Decoder(const ModelConfig& config, const ModelWeights& weights, int32_t max_tokens,
-          ActivationObserver* observer = nullptr);
+          int32_t context_size, ActivationObserver* observer = nullptr);
 
   int32_t max_tokens() const { return max_tokens_; }
 
@@ -70,7 +73,17 @@ class Decoder {
 
  private:
   void attention_block(int32_t layer, const BatchView& batch, KvCache& cache, ThreadPool& pool);
+  // Q, K and V of the normalised rows xn_, with their biases and per-head norms.
+  void project_qkv(int32_t layer, int32_t n, ThreadPool& pool);
   void feed_forward_block(int32_t layer, int32_t n, ThreadPool& pool);
+  // The FFN of a dense layer: xn_ -> proj_.
+  void dense_feed_forward(int32_t layer, int32_t n, ThreadPool& pool);
+  // The FFN of a mixture-of-experts layer: xn_ -> proj_ (moe_block.cpp).
+  void routed_feed_forward(int32_t layer, int32_t n, ThreadPool& pool);
+  // gate_[t] = act(gate_[t]) * up_[t] for n rows of width ff.
+  void activate(float* gate, const float* up, int32_t n, int64_t ff, ThreadPool& pool) const;
+  // Residual add of proj_ (after the post-norm, when the family has one).
+  void add_block_output(const float* post_norm, int32_t n, ThreadPool& pool);
   // Groups the batch's query heads into attention tiles (once per forward).
   void plan_attention(const BatchView& batch);
   // Attention of every tile and KV head of a layer: q_ against the cache, into attn_.
@@ -78,16 +91,31 @@ class Decoder {
 
   // Hands rows to the observer, naming the weights that read them (observed_names_).
   void observe(size_t names, int32_t count, const float* rows, int64_t n, int64_t width) const;
+  void name_observed_weights();
 
   const ModelConfig& config_;
   const ModelWeights& weights_;
   int32_t max_tokens_;
   ActivationObserver* observer_;
-  // With an observer: per layer, the GGUF names of attn_q/k/v, attn_output, ffn_gate/up and
-  // ffn_down (kNamesPerLayer), then the output projection's.
-  static constexpr size_t kNamesPerLayer = 7;
+  // With an observer: the GGUF names of the weights that read each layer's rows (observe()
+  // indexes them through ObservedLayer), then the output projection's.
+  struct ObservedLayer {
+    size_t qkv = 0;  // first of qkv_count names: attn_q, attn_k, attn_v, or attn_qkv
+    int32_t qkv_count = 0;
+    size_t wo = 0;
+    size_t gate_up = 0;  // first of gate_up_count names; 0 names for a routed layer
+    int32_t gate_up_count = 0;
+    size_t down = 0;
+    bool down_observed = false;
+  };
+  std::vector<ObservedLayer> observed_layers_;
   std::vector<std::string> observed_names_;
-  kernels::RopeParams rope_;
+
+  // RoPE: one parameter set, or two where sliding layers rotate with their own base; the
+  // angles of every token are computed once per forward for each set.
+  std::vector<kernels::RopeParams> rope_sets_;
+  std::vector<uint8_t> layer_rope_set_;  // [n_layer]
+  std::vector<float> alibi_slopes_;      // [n_head], with ALiBi
 
   struct Lane {
     int32_t token;  // index in the batch
@@ -114,8 +142,20 @@ class Decoder {
   RowBuffer gate_;             // [n_ff]
   RowBuffer up_;               // [n_ff]
   RowBuffer out_rows_;         // final normalised rows that need logits [n_embd]
-  RowBuffer rope_cos_sin_;     // each token's rotation, for all layers [n_rot]
+  RowBuffer rope_cos_sin_;     // each token's rotation, per RoPE set [n_sets][n_rot]
   kernels::QuantizedRows xq_;  // xn_ quantized for the fast path
+
+  // Mixture-of-experts scratch: router scores, and the rows routed to each expert gathered
+  // expert by expert ([tokens * n_expert_used] rows).
+  RowBuffer router_;       // [n_expert]
+  RowBuffer expert_in_;    // [n_embd]
+  RowBuffer expert_gate_;  // [n_ff_expert]
+  RowBuffer expert_up_;    // [n_ff_expert]
+  RowBuffer expert_out_;   // [n_embd]
+  std::vector<int32_t> routed_expert_;  // [tokens][n_expert_used]: the chosen experts
+  std::vector<float> routed_weight_;    // [tokens][n_expert_used]: their weights
+  std::vector<int32_t> routed_row_;     // [tokens][n_expert_used]: row in the expert_* buffers
+  std::vector<int32_t> expert_rows_;    // [n_expert + 1]: first row of each expert's tokens
 };
 
 }  // namespace yak::model

@@ -68,7 +68,7 @@ struct Context::State {
       : options(o),
         threads(o.threads ? o.threads : std::make_shared<Threads>(o.n_threads)),
         cache(m.config, cache_options(o)),
-        decoder(m.config, m.weights, o.max_batch_tokens, o.activation_observer) {}
+        decoder(m.config, m.weights, o.max_batch_tokens, o.context_size, o.activation_observer) {}
 
   void check_live(SequenceId seq) const {
     if (!cache.alive(seq)) fail("sequence {} is not alive in this context", seq);

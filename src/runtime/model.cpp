@@ -14,10 +14,7 @@ namespace {
 
 void set_precision(model::ModelWeights& w, kernels::Precision p) {
   w.token_embd.set_precision(p);
-  w.output.set_precision(p);
-  for (model::LayerWeights& l : w.layers)
-    for (kernels::Linear* linear : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      linear->set_precision(p);
+  w.for_each_projection([p](kernels::Linear& linear) { linear.set_precision(p); });
 }
 
 // Repacks every projection the fast path runs (not the embedding table, which
@@ -31,10 +28,7 @@ void pack_weights(const gguf::File& file, model::ModelWeights& w, ThreadPool& po
     file.drop_pages(m.data,
                     static_cast<size_t>(m.row_stride_bytes() * static_cast<uint64_t>(m.rows)));
   };
-  pack(w.output);
-  for (model::LayerWeights& l : w.layers)
-    for (kernels::Linear* linear : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      pack(*linear);
+  w.for_each_projection(pack);
 }
 
 // One row of the embedding and of the output matrix per token, exactly, as llama.cpp

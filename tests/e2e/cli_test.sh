@@ -49,6 +49,25 @@ expect_error "run two constraints" "json-schema" "$YAK" run -m "$MODEL" -p "x" -
 
 check "inspect" "$YAK" inspect "$MODEL"
 grep -q "token_embd.weight" "$TMP/out" && grep -qi "param" "$TMP/out" || { failed=$((failed + 1)); echo "FAIL inspect lists tensors and parameters"; }
+grep -q "family             llama" "$TMP/out" && grep -q "dense, width 1536, silu gated" "$TMP/out" \
+  && { passed=$((passed + 1)); echo "PASS inspect shows the architecture"; } \
+  || { failed=$((failed + 1)); echo "FAIL inspect shows the architecture"; }
+# A family with sliding layers and experts (scripts/setup.sh writes these random models).
+GEMMA="$SRC/models/families/gemma3.gguf"
+MIXTRAL="$SRC/models/families/mixtral.gguf"
+check "inspect gemma3 architecture" "$YAK" inspect --json --no-tensors "$GEMMA"
+check "its sliding layers and norms" python3 -c "
+import json; a = json.load(open('$TMP/out'))['architecture']
+assert a['runnable'] and a['name'] == 'gemma3', a
+assert a['activation'] == 'gelu-tanh' and a['post_norms'] and a['qk_norm'], a
+assert a['sliding_window'] > 0 and True in a['layer_sliding'] and False in a['layer_sliding'], a
+assert a['rope_freq_base_sliding'] != a['rope_freq_base'], a"
+check "inspect mixtral" "$YAK" inspect --no-tensors "$MIXTRAL"
+grep -q "of .* experts per token" "$TMP/out" && { passed=$((passed + 1)); echo "PASS inspect shows the experts"; } \
+  || { failed=$((failed + 1)); echo "FAIL inspect shows the experts: $(grep feed-forward "$TMP/out")"; }
+check "inspect a vocabulary-only file" "$YAK" inspect --no-tensors "${YAK_SHARED_DIR:-$SRC/../shared}/data/tokenizer/ggml-vocab-phi-3.gguf"
+grep -q "not runnable by Yak: .*token_embd.weight" "$TMP/out" && { passed=$((passed + 1)); echo "PASS inspect says why a file cannot run"; } \
+  || { failed=$((failed + 1)); echo "FAIL inspect says why a file cannot run: $(grep runnable "$TMP/out")"; }
 check "help" "$YAK" run --help
 
 # yak bench: llama-bench-style figures; --json gives one object per test.

@@ -53,16 +53,23 @@ using PackedGemmFn = void (*)(const uint8_t* groups, int64_t n_groups, int64_t g
                               float* y, int64_t y_stride);
 
 // Up to kAttentionLanes query heads that attend to the same keys (one
-// sequence's, one KV head's), causally: query i sees keys 0..last_key[i].
+// sequence's, one KV head's): query i sees keys first_key[i]..last_key[i]
+// (causal, and a sliding window where first_key > 0). With ALiBi, key j's
+// score gains alibi_slope[i] * (j - last_key[i]).
 // The keys and values come in runs of consecutive positions (the blocks of the
-// paged cache); run r holds lengths[r] rows `stride` floats apart.
+// paged cache), the first run's first key at position first_position; run r
+// holds lengths[r] rows `stride` floats apart. Every query must see at least
+// one key of the runs.
 inline constexpr int kAttentionLanes = 16;
 inline constexpr int kNarrowAttentionLanes = 8;
 struct AttentionTile {
   int n_queries = 0;
   const float* q[kAttentionLanes] = {};
   float* out[kAttentionLanes] = {};
+  int32_t first_key[kAttentionLanes] = {};
   int32_t last_key[kAttentionLanes] = {};
+  bool alibi = false;
+  float alibi_slope[kAttentionLanes] = {};
 };
 struct KeyValueRuns {
   const float* const* keys = nullptr;
@@ -70,6 +77,7 @@ struct KeyValueRuns {
   const int32_t* lengths = nullptr;
   int32_t n_runs = 0;
   int64_t stride = 0;
+  int32_t first_position = 0;
 };
 // out[i] = softmax(scale * q[i] . keys) . values, over head_dim floats.
 using AttendTileFn = void (*)(const AttentionTile& tile, const KeyValueRuns& kv, int64_t head_dim,
@@ -109,6 +117,7 @@ struct KernelTable {
   AttendTileFn attend_tile_narrow = nullptr;
   // out = silu(gate) * up (kernels/ops.h); out may alias gate.
   void (*silu_mul)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
+  void (*gelu_mul)(const float* gate, const float* up, float* out, int64_t n) = nullptr;
 
   RowDotQFn quantized(DType t) const { return row_dot_q[static_cast<uint32_t>(t) & 31u]; }
   RowDotFFn floating(DType t) const { return row_dot_f[static_cast<uint32_t>(t) & 31u]; }

@@ -180,24 +180,30 @@ void row_dot_q(const uint8_t* row, int64_t n, const BlockQ8A* const* acts, int n
   }
 }
 
-// The reference attention: each query on its own, scores, softmax, weighted sum.
+// The reference attention: each query on its own, scores over the keys it
+// sees, softmax, weighted sum.
 void attend_tile(const AttentionTile& tile, const KeyValueRuns& kv, int64_t head_dim, float scale) {
   std::vector<float> scores;
   for (int i = 0; i < tile.n_queries; ++i) {
-    const int32_t n_keys = tile.last_key[i] + 1;
-    scores.assign(static_cast<size_t>(n_keys), 0.0f);
-    int32_t j = 0;
-    for (int32_t r = 0; r < kv.n_runs && j < n_keys; ++r)
-      for (int32_t k = 0; k < kv.lengths[r] && j < n_keys; ++k, ++j)
-        scores[static_cast<size_t>(j)] =
-            kernels::dot_f32(tile.q[i], kv.keys[r] + k * kv.stride, head_dim) * scale;
-    kernels::softmax(scores.data(), n_keys);
+    const int32_t first = tile.first_key[i], last = tile.last_key[i];
+    scores.assign(static_cast<size_t>(last - first + 1), 0.0f);
+    auto for_each_key = [&](auto&& fn) {
+      int32_t pos = kv.first_position;
+      for (int32_t r = 0; r < kv.n_runs && pos <= last; ++r)
+        for (int32_t k = 0; k < kv.lengths[r] && pos <= last; ++k, ++pos)
+          if (pos >= first) fn(pos, k * kv.stride, r);
+    };
+    for_each_key([&](int32_t pos, int64_t offset, int32_t r) {
+      float s = kernels::dot_f32(tile.q[i], kv.keys[r] + offset, head_dim) * scale;
+      if (tile.alibi) s += tile.alibi_slope[i] * static_cast<float>(pos - last);
+      scores[static_cast<size_t>(pos - first)] = s;
+    });
+    kernels::softmax(scores.data(), static_cast<int64_t>(scores.size()));
     float* out = tile.out[i];
     std::fill_n(out, head_dim, 0.0f);
-    j = 0;
-    for (int32_t r = 0; r < kv.n_runs && j < n_keys; ++r)
-      for (int32_t k = 0; k < kv.lengths[r] && j < n_keys; ++k, ++j)
-        kernels::axpy(scores[static_cast<size_t>(j)], kv.values[r] + k * kv.stride, out, head_dim);
+    for_each_key([&](int32_t pos, int64_t offset, int32_t r) {
+      kernels::axpy(scores[static_cast<size_t>(pos - first)], kv.values[r] + offset, out, head_dim);
+    });
   }
 }
 
@@ -287,6 +293,7 @@ void fill_scalar_table(KernelTable& t) {
   t.softmax = kernels::softmax;
   t.attend_tile = attend_tile;
   t.silu_mul = kernels::silu_mul;
+  t.gelu_mul = kernels::gelu_mul;
   t.row_dot_f[idx<DType::F32>()] = row_dot_f32;
   t.row_dot_f[idx<DType::F16>()] = row_dot_f16;
   t.row_dot_f[idx<DType::BF16>()] = row_dot_bf16;

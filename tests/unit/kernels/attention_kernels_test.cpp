@@ -75,6 +75,85 @@ TEST(AttentionKernels, TilesMatchScalarReference) {
   }
 }
 
+// Sliding windows (each lane its own first key, some past the first key chunks, so a lane
+// sees nothing for a while), runs that start after position 0, and ALiBi: the scalar kernel
+// against a direct double computation, the SIMD kernels against the scalar one.
+TEST(AttentionKernels, WindowsAndAlibiMatchReference) {
+  std::mt19937 rng(21);
+  const KernelTable& scalar = kernel_table(CpuLevel::kScalar);
+  const int64_t head_dim = 40, stride = head_dim + 3;
+  const std::vector<int32_t> run_lengths = {16, 16, 16, 16, 16, 5};
+  const int32_t first_position = 37, total = 85;
+  const std::vector<float> keys = random_floats(total * stride, rng, 1.0f);
+  const std::vector<float> values = random_floats(total * stride, rng, 1.0f);
+  std::vector<const float*> kp, vp;
+  for (int32_t r = 0, pos = 0; r < std::ssize(run_lengths); pos += run_lengths[r++]) {
+    kp.push_back(keys.data() + pos * stride);
+    vp.push_back(values.data() + pos * stride);
+  }
+  const KeyValueRuns runs{kp.data(), vp.data(), run_lengths.data(),
+                          static_cast<int32_t>(run_lengths.size()), stride, first_position};
+  for (bool alibi : {false, true}) {
+    for (int n_queries : {1, 5, 16}) {
+      const std::vector<float> q = random_floats(n_queries * head_dim, rng, 3.0f);
+      std::vector<float> want(static_cast<size_t>(n_queries * head_dim)), got = want;
+      AttentionTile a;
+      a.n_queries = n_queries;
+      a.alibi = alibi;
+      std::uniform_int_distribution<int32_t> last_key(first_position, first_position + total - 1);
+      std::uniform_real_distribution<float> slope(0.01f, 0.5f);
+      for (int i = 0; i < n_queries; ++i) {
+        a.q[i] = q.data() + i * head_dim;
+        a.out[i] = want.data() + i * head_dim;
+        a.last_key[i] = i == 0 ? first_position + total - 1 : last_key(rng);
+        // Lane 0's window starts beyond the first two chunks of 32 keys.
+        const int32_t window = i == 0 ? 10 : 1 + static_cast<int32_t>(rng() % 60);
+        a.first_key[i] = std::max(first_position, a.last_key[i] - window + 1);
+        a.alibi_slope[i] = slope(rng);
+      }
+      const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+      scalar.attend_tile(a, runs, head_dim, scale);
+      for (int i = 0; i < n_queries; ++i) {
+        std::vector<double> p, out(static_cast<size_t>(head_dim), 0.0);
+        double max_s = -INFINITY, sum = 0;
+        for (int32_t pos = a.first_key[i]; pos <= a.last_key[i]; ++pos) {
+          const float* k = keys.data() + (pos - first_position) * stride;
+          double s = 0;
+          for (int64_t d = 0; d < head_dim; ++d) s += static_cast<double>(a.q[i][d]) * k[d];
+          s *= scale;
+          if (alibi) s += a.alibi_slope[i] * (pos - a.last_key[i]);
+          p.push_back(s);
+          max_s = std::max(max_s, s);
+        }
+        for (double& s : p) sum += s = std::exp(s - max_s);
+        for (int32_t pos = a.first_key[i]; pos <= a.last_key[i]; ++pos) {
+          const float* v = values.data() + (pos - first_position) * stride;
+          for (int64_t d = 0; d < head_dim; ++d)
+            out[static_cast<size_t>(d)] += p[static_cast<size_t>(pos - a.first_key[i])] / sum * v[d];
+        }
+        for (int64_t d = 0; d < head_dim; ++d)
+          ASSERT_NEAR(a.out[i][d], out[static_cast<size_t>(d)], 1e-5) << "lane " << i;
+      }
+      for (CpuLevel level : {CpuLevel::kAvx2, CpuLevel::kAvx512}) {
+        if (!level_supported(level)) continue;
+        const KernelTable& k = kernel_table(level);
+        for (AttendTileFn attend : {k.attend_tile, k.attend_tile_narrow}) {
+          if (attend == nullptr || (attend == k.attend_tile_narrow && n_queries > kNarrowAttentionLanes))
+            continue;
+          AttentionTile b = a;
+          for (int i = 0; i < n_queries; ++i) b.out[i] = got.data() + i * head_dim;
+          std::fill(got.begin(), got.end(), -1.0f);
+          attend(b, runs, head_dim, scale);
+          for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_NEAR(got[i], want[i], 2e-5 * (1.0 + std::fabs(want[i])))
+                << level_name(level) << " alibi=" << alibi << " n_queries=" << n_queries
+                << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(AttentionKernels, SoftmaxMatchesReference) {
   std::mt19937 rng(4);
   const KernelTable& scalar = kernel_table(CpuLevel::kScalar);
@@ -104,7 +183,8 @@ TEST(AttentionKernels, SoftmaxMatchesReference) {
 namespace yak::kernels::cpu {
 namespace {
 
-TEST(ActivationKernels, SiluMulMatchesReference) {
+// The SIMD activations against the scalar ones, including the saturated ends and NaN.
+void expect_activation_matches(const char* name, auto pick) {
   std::mt19937 rng(8);
   const KernelTable& scalar = kernel_table(CpuLevel::kScalar);
   for (CpuLevel level : {CpuLevel::kAvx2, CpuLevel::kAvx512}) {
@@ -112,23 +192,31 @@ TEST(ActivationKernels, SiluMulMatchesReference) {
     for (int64_t n : {1, 8, 16, 37, 1536}) {
       std::vector<float> g = random_floats(n, rng, 4.0f), u = random_floats(n, rng, 1.0f);
       if (n > 3) {
-        g[0] = -100.0f;  // exp(-g) beyond float: silu -> -0
-        g[1] = 100.0f;   // silu(g) = g
+        g[0] = -100.0f;  // exp(-g) beyond float: silu -> -0, gelu -> -0
+        g[1] = 100.0f;   // silu(g) = gelu(g) = g
         g[2] = NAN;
       }
       std::vector<float> want(static_cast<size_t>(n)), got(static_cast<size_t>(n));
-      scalar.silu_mul(g.data(), u.data(), want.data(), n);
-      kernel_table(level).silu_mul(g.data(), u.data(), got.data(), n);
+      pick(scalar)(g.data(), u.data(), want.data(), n);
+      pick(kernel_table(level))(g.data(), u.data(), got.data(), n);
       for (int64_t i = 0; i < n; ++i) {
         if (std::isnan(want[i])) {
-          EXPECT_TRUE(std::isnan(got[i])) << i;
+          EXPECT_TRUE(std::isnan(got[i])) << name << " " << i;
           continue;
         }
-        ASSERT_NEAR(got[i], want[i], 1e-6 * (1.0 + std::fabs(want[i])))
-            << level_name(level) << " i=" << i;
+        ASSERT_NEAR(got[i], want[i], 2e-6 * (1.0 + std::fabs(want[i])))
+            << name << " " << level_name(level) << " i=" << i << " g=" << g[i];
       }
     }
   }
+}
+
+TEST(ActivationKernels, SiluMulMatchesReference) {
+  expect_activation_matches("silu", [](const KernelTable& t) { return t.silu_mul; });
+}
+
+TEST(ActivationKernels, GeluMulMatchesReference) {
+  expect_activation_matches("gelu", [](const KernelTable& t) { return t.gelu_mul; });
 }
 
 }  // namespace

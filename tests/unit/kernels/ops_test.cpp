@@ -89,6 +89,12 @@ TEST(Ops, SiluMulAndDot) {
   std::vector<float> out(37);
   silu_mul(g.data(), u.data(), out.data(), 37);
   for (size_t i = 0; i < 37; ++i) EXPECT_NEAR(out[i], g[i] / (1 + std::exp(-g[i])) * u[i], 1e-6);
+  gelu_mul(g.data(), u.data(), out.data(), 37);
+  for (size_t i = 0; i < 37; ++i) {
+    const double x = g[i];
+    const double gelu = 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+    EXPECT_NEAR(out[i], gelu * u[i], 1e-6);
+  }
   double d = 0;
   for (size_t i = 0; i < 37; ++i) d += static_cast<double>(g[i]) * u[i];
   EXPECT_NEAR(dot_f32(g.data(), u.data(), 37), d, 1e-5);

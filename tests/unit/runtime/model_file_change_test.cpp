@@ -100,7 +100,7 @@ TEST_P(ModelFileChange, ForwardPassOverATruncatedFileSurvives) {
   const Model::Impl& m = model->impl();
   model::KvCache cache(m.config, {.max_sequences = 1, .capacity = 32, .block_size = 32});
   const int32_t seq = cache.add_sequence();
-  model::Decoder decoder(m.config, m.weights, 8);
+  model::Decoder decoder(m.config, m.weights, 8, 64);
   ThreadPool pool(2);
   copy.truncate(4096);
   const size_t faults = mapping_guard::faults_absorbed();
