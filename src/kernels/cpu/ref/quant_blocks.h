@@ -110,6 +110,66 @@ struct BlockQ6_K {
   uint16_t d;
 };
 
+// The 16 levels of the non-linear 4-bit types: a code q stands for kIQ4NLValues[q]
+// (times the block scale). Denser near zero, where most weights are, and lopsided:
+// the negative end reaches -127, the positive 113.
+inline constexpr int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
+
+// x = d * kIQ4NLValues[q], q in 0..15; nibbles as in Q4_0.
+struct BlockIQ4_NL {
+  uint16_t d;
+  uint8_t qs[kQK / 2];
+};
+
+// 8 sub-blocks of 32 with signed 6-bit scales (stored + 32): x = d * (scale - 32) *
+// kIQ4NLValues[q]. Sub-block i's 16 bytes qs[16i .. 16i+15] hold its values as a Q4_0
+// block does (value l in the low nibble of byte l, value l+16 in the high nibble); its
+// scale's low 4 bits are nibble i % 2 of scales_l[i / 2], its top 2 bits bits 2i..2i+1
+// of scales_h.
+struct BlockIQ4_XS {
+  uint16_t d;
+  uint16_t scales_h;
+  uint8_t scales_l[kQK_K / 64];
+  uint8_t qs[kQK_K / 2];
+};
+
+// The code whose level is nearest v (v in units of the levels; ties go to the higher
+// level), for quantizers. Defined for any v: NaN gives code 0.
+inline int nearest_iq4nl_code(float v) {
+  if (!(v > kIQ4NLValues[0])) return 0;
+  if (v >= kIQ4NLValues[15]) return 15;
+  // Bisection: level lo < v <= level hi (a quantizer calls this for every value it tries).
+  int lo = 0, hi = 15;
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    if (v > static_cast<float>(kIQ4NLValues[mid]))
+      lo = mid;
+    else
+      hi = mid;
+  }
+  const float below = v - static_cast<float>(kIQ4NLValues[lo]);
+  const float above = static_cast<float>(kIQ4NLValues[hi]) - v;
+  return below < above ? lo : hi;
+}
+
+// Scale i (0..7) of IQ4_XS, unbiased (-32..31), from its scales_h and scales_l.
+inline int unpack_iq4xs_scale(uint16_t scales_h, const uint8_t* scales_l, int i) {
+  const int low = (scales_l[i / 2] >> (4 * (i % 2))) & 0x0f;
+  const int high = (scales_h >> (2 * i)) & 3;
+  return (low | (high << 4)) - 32;
+}
+inline int unpack_iq4xs_scale(const BlockIQ4_XS& b, int i) {
+  return unpack_iq4xs_scale(b.scales_h, b.scales_l, i);
+}
+
+// The inverse, for quantizers: OR scale i (-32..31) into a block whose scales are zeroed.
+inline void pack_iq4xs_scale(BlockIQ4_XS& b, int i, int scale) {
+  const int biased = scale + 32;
+  b.scales_l[i / 2] = static_cast<uint8_t>(b.scales_l[i / 2] | ((biased & 0x0f) << (4 * (i % 2))));
+  b.scales_h = static_cast<uint16_t>(b.scales_h | ((biased >> 4) << (2 * i)));
+}
+
 // Scale i (0..15) of Q3_K, unbiased (-32..31), from its 12 packed bytes: the
 // low 4 bits in the nibbles of bytes 0-7 (scales 0-7 low, 8-15 high), the top
 // 2 bits in bits 2(i / 4)..+1 of byte 8 + i % 4.
@@ -165,6 +225,9 @@ static_assert(sizeof(BlockQ3_K) == 110 && offsetof(BlockQ3_K, d) == 108);
 static_assert(sizeof(BlockQ4_K) == 144 && offsetof(BlockQ4_K, qs) == 16);
 static_assert(sizeof(BlockQ5_K) == 176 && offsetof(BlockQ5_K, qh) == 16 &&
               offsetof(BlockQ5_K, qs) == 48);
+static_assert(sizeof(BlockIQ4_NL) == 18 && alignof(BlockIQ4_NL) == 2);
+static_assert(sizeof(BlockIQ4_XS) == 136 && offsetof(BlockIQ4_XS, scales_l) == 4 &&
+              offsetof(BlockIQ4_XS, qs) == 8);
 static_assert(sizeof(BlockQ6_K) == 210 && offsetof(BlockQ6_K, scales) == 192 &&
               offsetof(BlockQ6_K, d) == 208);
 
