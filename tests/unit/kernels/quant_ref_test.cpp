@@ -195,6 +195,19 @@ TEST(QuantRef, NearestIQ4LevelIsTheNearest) {
       if (std::fabs(v - kIQ4NLValues[q]) <= std::fabs(v - kIQ4NLValues[want])) want = q;
     ASSERT_EQ(nearest_iq4nl_code(v), want) << v;
   }
+  // Anywhere else (values near the integers, where the search's table lookup rounds): the
+  // number of midpoints at or below v.
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> any(-140.0f, 140.0f);
+  for (int i = 0; i < 200000; ++i) {
+    float v = any(rng);
+    if (i % 2 == 1) v = std::nextafter(std::round(v), i % 4 == 1 ? -INFINITY : INFINITY);
+    int want = 0;
+    for (int q = 0; q < 15; ++q)
+      want += v >= (kIQ4NLValues[q] + kIQ4NLValues[q + 1]) / 2.0f ? 1 : 0;
+    ASSERT_EQ(nearest_iq4nl_code(v), want) << v;
+  }
+  EXPECT_EQ(nearest_iq4nl_code(std::nextafter(113.0f, 0.0f)), 15);
   EXPECT_EQ(nearest_iq4nl_code(NAN), 0);
   EXPECT_EQ(nearest_iq4nl_code(INFINITY), 15);
   EXPECT_EQ(nearest_iq4nl_code(-INFINITY), 0);

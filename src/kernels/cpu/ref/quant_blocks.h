@@ -10,6 +10,8 @@
 // rather than casting the file pointer, so blocks need no particular alignment.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -134,23 +136,43 @@ struct BlockIQ4_XS {
   uint8_t qs[kQK_K / 2];
 };
 
-// The code whose level is nearest v (v in units of the levels; ties go to the higher
-// level), for quantizers. Defined for any v: NaN gives code 0.
-inline int nearest_iq4nl_code(float v) {
-  if (!(v > kIQ4NLValues[0])) return 0;
-  if (v >= kIQ4NLValues[15]) return 15;
-  // Bisection: level lo < v <= level hi (a quantizer calls this for every value it tries).
-  int lo = 0, hi = 15;
-  while (hi - lo > 1) {
-    const int mid = (lo + hi) / 2;
-    if (v > static_cast<float>(kIQ4NLValues[mid]))
-      lo = mid;
-    else
-      hi = mid;
+namespace iq4_detail {
+// Midpoints between consecutive levels (exact in float: halves of integers).
+constexpr std::array<float, 15> midpoints() {
+  std::array<float, 15> m{};
+  for (int q = 0; q < 15; ++q) m[q] = (kIQ4NLValues[q] + kIQ4NLValues[q + 1]) / 2.0f;
+  return m;
+}
+inline constexpr std::array<float, 15> kMidpoints = midpoints();
+// For each integer k in [-127, 113): the code nearest k (the count of midpoints <= k).
+constexpr std::array<uint8_t, 240> codes_of_integers() {
+  std::array<uint8_t, 240> c{};
+  for (int k = 0; k < 240; ++k) {
+    int q = 0;
+    while (q < 15 && kMidpoints[q] <= static_cast<float>(k - 127)) ++q;
+    c[k] = static_cast<uint8_t>(q);
   }
-  const float below = v - static_cast<float>(kIQ4NLValues[lo]);
-  const float above = static_cast<float>(kIQ4NLValues[hi]) - v;
-  return below < above ? lo : hi;
+  return c;
+}
+inline constexpr std::array<uint8_t, 240> kCodeOfInteger = codes_of_integers();
+}  // namespace iq4_detail
+
+// The code whose level is nearest v (v in units of the levels), for quantizers: the number
+// of midpoints between consecutive levels that are <= v, so a tie goes to the higher level.
+// Defined for any v: NaN gives code 0.
+inline int nearest_iq4nl_code(float v) {
+  using iq4_detail::kMidpoints;
+  if (!(v >= -127.0f)) return 0;
+  if (v >= 113.0f) return 15;
+  // The code of the integer below v is at most one off (levels are at least 11 apart): a
+  // midpoint may lie between that integer and v, or v + 127 may have rounded up to the next
+  // integer (then the code may be one too high).
+  int q = iq4_detail::kCodeOfInteger[std::min<size_t>(static_cast<size_t>(v + 127.0f), 239)];
+  if (q > 0 && v < kMidpoints[q - 1])
+    --q;
+  else if (q < 15 && v >= kMidpoints[q])
+    ++q;
+  return q;
 }
 
 // Scale i (0..7) of IQ4_XS, unbiased (-32..31), from its scales_h and scales_l.
