@@ -218,12 +218,27 @@ void encode_xs(const float* x, const float* w, uint8_t* dst) {
 bool is_iq4_type(DType type) { return type == DType::IQ4_NL || type == DType::IQ4_XS; }
 
 void encode_iq4_block(DType type, const float* x, const float* w, uint8_t* dst) {
+  if (!is_iq4_type(type)) fail("internal error: {} is not an IQ4 type", dtype_name(type));
+  const int n = static_cast<int>(traits(type).block_size);
+  std::array<float, blocks::kQK_K> own;
+  if (w == nullptr) {
+    // sqrt(sigma2 + x^2), sigma2 twice the block's mean square (see the header), in units of
+    // the largest |x| (the search does not depend on a common factor, and huge values would
+    // overflow the squares).
+    double amax = 0;
+    for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(static_cast<double>(x[i])));
+    const double unit = amax > 0 ? 1.0 / amax : 0.0;
+    double sum_sq = 0;
+    for (int i = 0; i < n; ++i) sum_sq += (x[i] * unit) * (x[i] * unit);
+    const double sigma2 = 2.0 * sum_sq / n;
+    for (int i = 0; i < n; ++i)
+      own[i] = static_cast<float>(std::sqrt(sigma2 + (x[i] * unit) * (x[i] * unit)));
+    w = own.data();
+  }
   if (type == DType::IQ4_NL)
     encode_nl(x, w, dst);
-  else if (type == DType::IQ4_XS)
-    encode_xs(x, w, dst);
   else
-    fail("internal error: {} is not an IQ4 type", dtype_name(type));
+    encode_xs(x, w, dst);
 }
 
 }  // namespace yak::derive

@@ -12,7 +12,7 @@ namespace yak::derive {
 
 // Encodes x[0..n) (n a multiple of the type's block size) into dst (row_bytes(type, n)
 // bytes), minimising sum_i w_i (x_i - decoded_i)^2 for the K and IQ4 types; `weights` null
-// means all 1. Throws yak::Error for values that are not finite or too large for the type.
+// means all 1 (for the IQ4 types, the weights of derive/iq4_quantizer.h). Throws yak::Error for values that are not finite or too large for the type.
 void quantize_row_best(DType type, const float* x, void* dst, int64_t n,
                        const float* weights = nullptr);
 
