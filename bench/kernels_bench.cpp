@@ -22,9 +22,9 @@ namespace {
 
 using yak::DType;
 
-const DType kTypes[] = {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::F16,
-                        DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q5_K, DType::Q3_K,
-                        DType::Q2_K, DType::BF16, DType::F32};
+const DType kTypes[] = {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K,   DType::F16,
+                        DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q5_K,   DType::Q3_K,
+                        DType::Q2_K, DType::BF16, DType::F32,  DType::IQ4_NL, DType::IQ4_XS};
 
 int bench_threads() {
   const char* env = std::getenv("YAK_BENCH_THREADS");

@@ -49,12 +49,13 @@ struct QuantizeOptions {
   std::string type;                  // one of quantize_type_names() (any case)
   std::shared_ptr<Threads> threads;  // null: one per available core
   // An importance matrix (yak/imatrix.h; load_imatrix reads either of llama.cpp's files):
-  // the K types and Q4_0/Q4_1/Q5_0/Q5_1 then minimise each weight's rounding error weighted
-  // by its column's importance, and the mix takes llama-quantize's imatrix rules. A tensor
-  // it has no entry for is quantized unweighted (QuantizeTensorPlan::missing_importance);
-  // an entry whose column count is not the tensor's row length is an error. The output
-  // records quantize.imatrix.file (imatrix_path), .dataset, .entries_count and
-  // .chunks_count as llama-quantize does. Null: none.
+  // the K types, IQ4_NL, IQ4_XS and Q4_0/Q4_1/Q5_0/Q5_1 then minimise each weight's
+  // rounding error weighted by its column's importance, and the mix takes llama-quantize's
+  // imatrix rules. A tensor it has no entry for is quantized unweighted
+  // (QuantizeTensorPlan::missing_importance); an entry whose column count is not the
+  // tensor's row length is an error. The output records quantize.imatrix.file
+  // (imatrix_path), .dataset, .entries_count and .chunks_count as llama-quantize does.
+  // Null: none.
   std::shared_ptr<const Imatrix> imatrix;
   std::string imatrix_path;
   // Called after each tensor is written, with its plan, its index and the seconds it took.

@@ -114,11 +114,12 @@ void print_text(const ModelFile& f, const InspectOptions& o) {
       name_width = std::max(name_width, names.back().size());
     }
     fmt::print("\ntensors ({}):\n", tensors.size());
-    fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", "name", name_width, "type", "shape",
+    // Type names are up to 6 characters (IQ4_NL, IQ4_XS).
+    fmt::print("  {:<{}}  {:<6} {:<22} {:>12} {:>12}\n", "name", name_width, "type", "shape",
                "bytes", "offset");
     for (size_t i = 0; i < tensors.size(); ++i) {
       const TensorEntry& t = tensors[i];
-      fmt::print("  {:<{}}  {:<5} {:<22} {:>12} {:>12}\n", names[i], name_width, t.type_name,
+      fmt::print("  {:<{}}  {:<6} {:<22} {:>12} {:>12}\n", names[i], name_width, t.type_name,
                  shape_string(t.shape), t.bytes, t.offset);
     }
   }
@@ -130,7 +131,7 @@ void print_text(const ModelFile& f, const InspectOptions& o) {
   fmt::print("  bytes:      {} ({})\n", short_bytes(totals.bytes), totals.bytes);
   fmt::print("  by type:\n");
   for (const auto& [name, bt] : totals.by_type) {
-    fmt::print("    {:<5} {:>5} tensors {:>9} params {:>11}{}\n", name, bt.tensors,
+    fmt::print("    {:<6} {:>5} tensors {:>9} params {:>11}{}\n", name, bt.tensors,
                short_count(bt.params), short_bytes(bt.bytes),
                bt.supported ? "" : "  (not supported by Yak)");
   }

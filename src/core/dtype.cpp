@@ -12,8 +12,8 @@ struct Entry {
   DTypeTraits traits;
 };
 
-// Block layouts follow ggml: QK4_0 = QK4_1 = QK5_0 = QK5_1 = QK8_0 = 32 elements,
-// K-quants use super-blocks of QK_K = 256 elements.
+// Block layouts follow ggml: QK4_0 = QK4_1 = QK5_0 = QK5_1 = QK8_0 = QK4_NL = 32
+// elements, K-quants and IQ4_XS use super-blocks of QK_K = 256 elements.
 constexpr std::array kTypes = {
     Entry{0, {"F32", 1, 4, true}},       Entry{1, {"F16", 1, 2, true}},
     Entry{2, {"Q4_0", 32, 18, true}},    Entry{3, {"Q4_1", 32, 20, true}},
@@ -22,6 +22,7 @@ constexpr std::array kTypes = {
     Entry{10, {"Q2_K", 256, 84, true}},  Entry{11, {"Q3_K", 256, 110, true}},
     Entry{12, {"Q4_K", 256, 144, true}}, Entry{13, {"Q5_K", 256, 176, true}},
     Entry{14, {"Q6_K", 256, 210, true}}, Entry{15, {"Q8_K", 256, 292, false}},
+    Entry{20, {"IQ4_NL", 32, 18, true}}, Entry{23, {"IQ4_XS", 256, 136, true}},
     Entry{24, {"I8", 1, 1, false}},      Entry{25, {"I16", 1, 2, false}},
     Entry{26, {"I32", 1, 4, false}},     Entry{27, {"I64", 1, 8, false}},
     Entry{28, {"F64", 1, 8, false}},     Entry{30, {"BF16", 1, 2, true}},

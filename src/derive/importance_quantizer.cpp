@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/half.h"
+#include "derive/iq4_quantizer.h"
 #include "derive/k_quantizer.h"
 #include "kernels/cpu/ref/quant_blocks.h"
 #include "kernels/cpu/ref/quant_ref.h"
@@ -113,6 +114,8 @@ bool uses_importance(DType type) {
     case DType::Q4_K:
     case DType::Q5_K:
     case DType::Q6_K:
+    case DType::IQ4_NL:
+    case DType::IQ4_XS:
       return true;
     default:
       return is_legacy(type);
@@ -137,7 +140,7 @@ void quantize_row_importance(DType type, const float* x, void* dst, int64_t n,
     quantize_row_best(type, x, dst, n);
     return;
   }
-  const int64_t block_len = is_legacy(type) ? blocks::kQK : blocks::kQK_K;
+  const int64_t block_len = traits(type).block_size;
   if (n % block_len != 0)
     fail("quantize {}: row length {} is not a multiple of {}", dtype_name(type), n, block_len);
   for (int64_t i = 0; i < n; ++i) {
@@ -148,8 +151,8 @@ void quantize_row_importance(DType type, const float* x, void* dst, int64_t n,
            importance[i], i);
   }
   const uint64_t block_bytes = row_bytes(type, block_len);
-  // llama.cpp's sigma2: the row's mean square for the legacy types, the super-block's (twice
-  // it for Q3_K, Q4_K and Q5_K) for the K types.
+  // llama.cpp's sigma2: the row's mean square for the legacy types, the block's (twice it for
+  // Q3_K, Q4_K, Q5_K and the IQ4 types) for the others.
   const float row_sigma2 = static_cast<float>(mean_square(x, n));
   const float k_factor = type == DType::Q2_K ? 1.0f : 2.0f;
   std::vector<float> w(static_cast<size_t>(block_len));

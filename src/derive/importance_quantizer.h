@@ -9,14 +9,16 @@
 
 namespace yak::derive {
 
-// The types llama-quantize weights by an importance matrix and Yak does too: the K types
-// and Q4_0, Q4_1, Q5_0, Q5_1 (Q8_0 and the float types round each value on its own).
+// The types llama-quantize weights by an importance matrix and Yak does too: the K types,
+// IQ4_NL, IQ4_XS and Q4_0, Q4_1, Q5_0, Q5_1 (Q8_0 and the float types round each value on
+// its own).
 bool uses_importance(DType type);
 
 // Encodes x[0..n) with per-column importances (n of them, all >= 0). The scale searches
 // weight each value's error as llama.cpp's ggml-quants does: importance * sqrt(sigma2 +
-// x^2), sigma2 being the mean square of the row (legacy types) or of the super-block (twice
-// it for Q3_K, Q4_K, Q5_K), or the importance alone for Q6_K. Block by block, the result is
+// x^2), sigma2 being the mean square of the row (legacy types) or of the block (twice it for
+// Q3_K, Q4_K, Q5_K and the IQ4 types: 32 values for IQ4_NL, else 256), or the importance
+// alone for Q6_K. Block by block, the result is
 // whichever of that and the unweighted encoding (quantize_row_best) has the smaller
 // importance-weighted squared error, so a tensor never gets worse by that measure.
 // A type for which uses_importance is false is encoded as quantize_row_best encodes it.

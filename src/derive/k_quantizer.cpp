@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/half.h"
+#include "derive/iq4_quantizer.h"
 #include "kernels/cpu/ref/quant_blocks.h"
 #include "kernels/cpu/ref/quant_ref.h"
 
@@ -433,18 +434,26 @@ AffineFit fit_affine_scale(const float* x, const float* w, int n, int qmax) {
 }
 
 void quantize_row_best(DType type, const float* x, void* dst, int64_t n, const float* weights) {
-  if (!is_k_type(type)) {
+  const bool iq4 = is_iq4_type(type);
+  if (!is_k_type(type) && !iq4) {
     kernels::ref::quantize_row(type, x, dst, n);
     return;
   }
-  if (n % kQK_K != 0)
-    fail("quantize {}: row length {} is not a multiple of {}", dtype_name(type), n, kQK_K);
+  const int64_t block = traits(type).block_size;
+  if (n % block != 0)
+    fail("quantize {}: row length {} is not a multiple of {}", dtype_name(type), n, block);
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i]))
       fail("quantize {}: value {} at index {} is not finite", dtype_name(type), x[i], i);
   auto* out = static_cast<uint8_t*>(dst);
-  for (int64_t b = 0; b < n / kQK_K; ++b)
-    encode_block(type, x + b * kQK_K, weights ? weights + b * kQK_K : nullptr, out, b);
+  const int64_t block_bytes = traits(type).block_bytes;
+  for (int64_t b = 0; b < n / block; ++b) {
+    const float* w = weights ? weights + b * block : nullptr;
+    if (iq4)
+      encode_iq4_block(type, x + b * block, w, out + b * block_bytes);
+    else
+      encode_block(type, x + b * block, w, out, b);
+  }
 }
 
 }  // namespace yak::derive

@@ -1,7 +1,7 @@
-// The quantizer of `yak quantize`: for the K types, a search for the scales that minimise
-// the squared rounding error (the reference quantizers of kernels/cpu/ref only guarantee
-// valid blocks); for the other types the reference quantizers, which give the same bytes as
-// ggml's and the gguf package's.
+// The quantizer of `yak quantize`: for the K types (and, through derive/iq4_quantizer.h,
+// IQ4_NL and IQ4_XS), a search for the scales that minimise the squared rounding error (the
+// reference quantizers of kernels/cpu/ref only guarantee valid blocks); for the other types
+// the reference quantizers, which give the same bytes as ggml's and the gguf package's.
 #pragma once
 
 #include <cstdint>
@@ -11,8 +11,8 @@
 namespace yak::derive {
 
 // Encodes x[0..n) (n a multiple of the type's block size) into dst (row_bytes(type, n)
-// bytes), minimising sum_i w_i (x_i - decoded_i)^2 for the K types; `weights` null means
-// all 1. Throws yak::Error for values that are not finite or too large for the type.
+// bytes), minimising sum_i w_i (x_i - decoded_i)^2 for the K and IQ4 types; `weights` null
+// means all 1 (for the IQ4 types, the weights of derive/iq4_quantizer.h). Throws yak::Error for values that are not finite or too large for the type.
 void quantize_row_best(DType type, const float* x, void* dst, int64_t n,
                        const float* weights = nullptr);
 

@@ -137,6 +137,9 @@ MixChoice fit_row_length(const MixTensor& t, DType chosen) {
     case DType::Q6_K:
       fallback = DType::Q8_0;
       break;
+    case DType::IQ4_XS:
+      fallback = DType::IQ4_NL;
+      break;
     default:
       break;
   }
@@ -188,6 +191,7 @@ class MixRules {
 
  private:
   bool is(std::string_view name) const { return f_ == name; }
+  bool is_iq4() const { return is("IQ4_NL") || is("IQ4_XS"); }
   int64_t gqa() const { return m_.n_head_kv > 0 ? m_.n_head / m_.n_head_kv : 0; }
 
   DType attn_v(DType type, const Counters& n) const {
@@ -196,6 +200,8 @@ class MixRules {
     else if (is("Q3_K_M"))
       type = n.i_attn_v < 2 ? DType::Q5_K : DType::Q4_K;
     else if (is("Q3_K_L"))
+      type = DType::Q5_K;
+    else if (is_iq4() && gqa() >= 4)
       type = DType::Q5_K;
     else if ((is("Q4_K_M") || is("Q5_K_M")) && use_more_bits(n.i_attn_v, n.n_attn_v))
       type = DType::Q6_K;
@@ -218,6 +224,7 @@ class MixRules {
       return use_more_bits(i, n) ? DType::Q6_K : type;
     }
     if (is("Q5_K_M")) return use_more_bits(i, n) ? DType::Q6_K : type;
+    if (is_iq4() && i < n / 8 && !imatrix_) return DType::Q5_K;
     if (is("Q4_K_S")) return !falcon_ && i < n / 8 ? DType::Q5_K : type;
     // With an importance matrix the first eighth of ffn_down gets the type with a minimum.
     if ((is("Q4_0") || is("Q5_0")) && imatrix_ && i < n / 8)
@@ -228,7 +235,8 @@ class MixRules {
   DType attn_output(DType type) const {
     if (falcon_) return is("Q3_K_L") ? DType::Q4_K : type;
     if (m_.n_expert == 8) {
-      for (std::string_view f : {"Q2_K", "Q3_K_S", "Q3_K_M", "Q4_K_S", "Q4_K_M"})
+      for (std::string_view f :
+           {"Q2_K", "Q3_K_S", "Q3_K_M", "Q4_K_S", "Q4_K_M", "IQ4_NL", "IQ4_XS"})
         if (is(f)) return DType::Q5_K;
       return type;
     }
@@ -248,12 +256,12 @@ class MixRules {
 
 const std::vector<FileType>& file_types() {
   static const std::vector<FileType> kTypes = {
-      {"F16", 1, DType::F16},      {"BF16", 32, DType::BF16},   {"Q8_0", 7, DType::Q8_0},
-      {"Q4_0", 2, DType::Q4_0},    {"Q4_1", 3, DType::Q4_1},    {"Q5_0", 8, DType::Q5_0},
-      {"Q5_1", 9, DType::Q5_1},    {"Q2_K", 10, DType::Q2_K},   {"Q3_K_S", 11, DType::Q3_K},
-      {"Q3_K_M", 12, DType::Q3_K}, {"Q3_K_L", 13, DType::Q3_K}, {"Q4_K_S", 14, DType::Q4_K},
-      {"Q4_K_M", 15, DType::Q4_K}, {"Q5_K_S", 16, DType::Q5_K}, {"Q5_K_M", 17, DType::Q5_K},
-      {"Q6_K", 18, DType::Q6_K},
+      {"F16", 1, DType::F16},      {"BF16", 32, DType::BF16},     {"Q8_0", 7, DType::Q8_0},
+      {"Q4_0", 2, DType::Q4_0},    {"Q4_1", 3, DType::Q4_1},      {"Q5_0", 8, DType::Q5_0},
+      {"Q5_1", 9, DType::Q5_1},    {"Q2_K", 10, DType::Q2_K},     {"Q3_K_S", 11, DType::Q3_K},
+      {"Q3_K_M", 12, DType::Q3_K}, {"Q3_K_L", 13, DType::Q3_K},   {"Q4_K_S", 14, DType::Q4_K},
+      {"Q4_K_M", 15, DType::Q4_K}, {"Q5_K_S", 16, DType::Q5_K},   {"Q5_K_M", 17, DType::Q5_K},
+      {"Q6_K", 18, DType::Q6_K},   {"IQ4_NL", 25, DType::IQ4_NL}, {"IQ4_XS", 30, DType::IQ4_XS},
   };
   return kTypes;
 }

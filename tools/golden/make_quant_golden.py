@@ -7,7 +7,8 @@ binary files under tests/golden/quant/ that tests/unit/kernels/quant_golden_test
 reads:
 
   dequant_<TYPE>.bin   random block bytes (made valid: fp16 scales finite) and
-                       gguf.quants.dequantize() of them
+                       gguf.quants.dequantize() of them (IQ4_NL and IQ4_XS too,
+                       which gguf-py cannot quantize)
   quant_<TYPE>.bin     input floats and gguf.quants.quantize() of them, for the
                        types gguf-py can quantize (F32, F16, BF16, Q4_0, Q4_1,
                        Q5_0, Q5_1, Q8_0)
@@ -81,6 +82,12 @@ LAYOUTS = {
     T.Q5_K: (256, 176, [0, 2]),
     T.Q6_K: (256, 210, [208]),
 }
+# Types added after the first goldens were made: each draws from a generator of its own
+# (seeded by its type id), so that adding one leaves the other files as they were.
+LATER_LAYOUTS = {
+    T.IQ4_NL: (32, 18, [0]),
+    T.IQ4_XS: (256, 136, [0]),
+}
 QUANTIZABLE = [T.F32, T.F16, T.BF16, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q8_0]
 
 
@@ -96,7 +103,7 @@ def checksum(bits):
 
 def random_blocks(qtype, rng):
     """Random bytes for whole blocks; fp16 scale fields are made finite."""
-    bs, nbytes, half_fields = LAYOUTS[qtype]
+    bs, nbytes, half_fields = {**LAYOUTS, **LATER_LAYOUTS}[qtype]
     n_blocks = 64 if bs == 1 else (7 if bs == 32 else 3)
     raw = rng.integers(0, 256, size=(n_blocks, nbytes), dtype=np.uint8)
     for off in half_fields:
@@ -241,6 +248,8 @@ def main():
         write_dequant(args.out, qtype, rng)
     for qtype in QUANTIZABLE:
         write_quant(args.out, qtype, rng)
+    for qtype in LATER_LAYOUTS:
+        write_dequant(args.out, qtype, np.random.default_rng(20240611 + int(qtype)))
     write_conversions(args.out)
     write_model_samples(args.out, args.model)
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))

@@ -231,6 +231,22 @@ void pack_q3_k(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
   }
 }
 
+// IQ4_XS: the Q4_K layout without mins, the sub-block scales unbiased to signed bytes.
+void pack_iq4_xs(const uint8_t* const* rows, int64_t blocks, uint8_t* out) {
+  for (int64_t b = 0; b < blocks; ++b, out += 1104) {
+    for (int r = 0; r < kPackRows; ++r) {
+      const auto blk = load<BlockIQ4_XS>(rows[r] + b * sizeof(BlockIQ4_XS));
+      put_u16(out, r, blk.d);
+      for (int j = 0; j < 8; ++j) {
+        out[16 + 8 * j + r] = static_cast<uint8_t>(static_cast<int8_t>(unpack_iq4xs_scale(blk, j)));
+        uint8_t codes[32];
+        nibble_codes(blk.qs + 16 * j, codes);
+        put_nibbles(out + 80 + 128 * j, r, codes);
+      }
+    }
+  }
+}
+
 // F16: value k of the group's 8 rows in 16 bytes, for k = 0..cols-1.
 void pack_f16(const uint8_t* const* rows, int64_t cols, uint8_t* out) {
   for (int64_t k = 0; k < cols; ++k, out += 16)
@@ -272,7 +288,10 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
       q5_0{32, 176, pack_q5<BlockQ5_0, false>}, q5_1{32, 192, pack_q5<BlockQ5_1, true>},
       q8_0{32, 272, pack_q8_0}, q4_k{256, 1184, pack_k45<BlockQ4_K, false>},
       q5_k{256, 1440, pack_k45<BlockQ5_K, true>}, q6_k{256, 1680, pack_q6_k},
-      q2_k{256, 672, pack_q2_k}, q3_k{256, 912, pack_q3_k}, f16{1, 16, pack_f16};
+      q2_k{256, 672, pack_q2_k}, q3_k{256, 912, pack_q3_k}, f16{1, 16, pack_f16},
+      // An IQ4_NL block is a Q4_0 block in its bytes (fp16 d, nibbles in the same order);
+      // only what the codes mean differs.
+      iq4_nl{32, 144, pack_q4_0}, iq4_xs{256, 1104, pack_iq4_xs};
   switch (type) {
     case DType::Q4_0:
       return &q4_0;
@@ -294,6 +313,10 @@ const Packer* packer(DType type, FloatPacking packing = FloatPacking::kF16) {
       return &q5_k;
     case DType::Q6_K:
       return &q6_k;
+    case DType::IQ4_NL:
+      return &iq4_nl;
+    case DType::IQ4_XS:
+      return &iq4_xs;
     case DType::F16:
       return &f16;
     default:

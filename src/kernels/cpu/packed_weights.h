@@ -31,6 +31,10 @@
 //         i + 4, i + 6's bytes 4r + j in bits 0-1, 2-3, 4-5, 6-7   672 B (8 x 84)
 //   Q3_K  d[8] fp16 | scale[16 sub][8 rows] i8 (unbiased) | 8 x (crumbs[2][32] |
 //         bit2 masks u32[8]); codes 0..7 stand for -4..3            912 B (8 x 110 + 32)
+//   IQ4_NL  as Q4_0 (the nibbles are indices into the 16 levels)   144 B  (8 x 18)
+// and per 256-value super-block:
+//   IQ4_XS  d[8] fp16 | scale[8 sub][8 rows] i8 (unbiased) | 8 x nibbles[4][32]
+//                                                            1104 B (8 x 136 + 16)
 // and for F16 rows, one of two packings (FloatPacking):
 //   kF16         per value k: the 8 rows' halves, 16 B (a float vector of the 8
 //                rows' weights, multiplied by token values broadcast to every lane)
@@ -40,7 +44,9 @@
 // BF16 rows have the kBf16Pairs layout only (their values copied as they are).
 // Codes are unsigned (the dot instructions take unsigned weights against
 // signed activations); each kernel subtracts the zero point times the
-// activation block's sum, as the scalar reference's signed codes imply.
+// activation block's sum, as the scalar reference's signed codes imply. The
+// IQ4 kernels look their levels up from the nibbles at run time (biased by 128
+// where VNNI's 32-bit sums allow it, else signed for the sign trick).
 #pragma once
 
 #include <cstdint>

@@ -152,6 +152,27 @@ void decode_q6_k(const uint8_t* p, int k, Chunk& c) {
   c.fw = half_to_float(b.d);
 }
 
+// The non-linear types: the codes are the levels themselves (signed, -127..113).
+void iq4_levels(const uint8_t* qs, Chunk& c) {
+  for (int j = 0; j < 16; ++j) {
+    c.q[j] = kIQ4NLValues[qs[j] & 0x0f];
+    c.q[j + 16] = kIQ4NLValues[qs[j] >> 4];
+  }
+}
+
+void decode_iq4_nl(const uint8_t* p, int, Chunk& c) {
+  const auto b = load<BlockIQ4_NL>(p);
+  iq4_levels(b.qs, c);
+  c.fw = half_to_float(b.d);
+}
+
+// Chunk k is sub-block k.
+void decode_iq4_xs(const uint8_t* p, int k, Chunk& c) {
+  const auto b = load<BlockIQ4_XS>(p);
+  iq4_levels(b.qs + 16 * k, c);
+  c.fw = half_to_float(b.d) * static_cast<float>(unpack_iq4xs_scale(b, k));
+}
+
 using DecodeFn = void (*)(const uint8_t*, int, Chunk&);
 
 template <DecodeFn decode, int kBlockBytes, int kChunks>
@@ -290,6 +311,8 @@ void fill_scalar_table(KernelTable& t) {
   t.row_dot_q[idx<DType::Q4_K>()] = row_dot_q<decode_q4_k, sizeof(BlockQ4_K), 8>;
   t.row_dot_q[idx<DType::Q5_K>()] = row_dot_q<decode_q5_k, sizeof(BlockQ5_K), 8>;
   t.row_dot_q[idx<DType::Q6_K>()] = row_dot_q<decode_q6_k, sizeof(BlockQ6_K), 8>;
+  t.row_dot_q[idx<DType::IQ4_NL>()] = row_dot_q<decode_iq4_nl, sizeof(BlockIQ4_NL), 1>;
+  t.row_dot_q[idx<DType::IQ4_XS>()] = row_dot_q<decode_iq4_xs, sizeof(BlockIQ4_XS), 8>;
   t.softmax = kernels::softmax;
   t.attend_tile = attend_tile;
   t.silu_mul = kernels::silu_mul;

@@ -15,8 +15,9 @@
 namespace yak::derive {
 namespace {
 
-constexpr DType kTypes[] = {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K,
-                            DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1};
+constexpr DType kTypes[] = {DType::Q2_K, DType::Q3_K,   DType::Q4_K,  DType::Q5_K,
+                            DType::Q6_K, DType::Q4_0,   DType::Q4_1,  DType::Q5_0,
+                            DType::Q5_1, DType::IQ4_NL, DType::IQ4_XS};
 
 std::vector<float> weights(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);

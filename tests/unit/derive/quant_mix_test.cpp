@@ -73,10 +73,12 @@ TEST(QuantMix, FileTypesHaveLlamaCppNumbers) {
   EXPECT_EQ(find_file_type("Q5_1")->id, 9u);
   EXPECT_EQ(find_file_type("Q2_K")->id, 10u);
   EXPECT_EQ(find_file_type("Q6_K")->id, 18u);
+  EXPECT_EQ(find_file_type("IQ4_NL")->id, 25u);
+  EXPECT_EQ(find_file_type("iq4_xs")->id, 30u);
   EXPECT_FALSE(find_file_type("Q4_K"));
   EXPECT_FALSE(find_file_type("IQ2_XS"));
   EXPECT_FALSE(find_file_type(""));
-  EXPECT_EQ(file_types().size(), 16u);
+  EXPECT_EQ(file_types().size(), 18u);
 }
 
 TEST(QuantMix, Q4KMGivesMoreBitsToSomeAttnVAndFfnDown) {
@@ -127,6 +129,27 @@ TEST(QuantMix, Q3KMAndQ2KDependOnLayerAndGroupedQueries) {
   }
   EXPECT_EQ(q2.at("output.weight"), "Q6_K");
   EXPECT_EQ(q2.at("token_embd.weight"), "Q2_K");
+}
+
+TEST(QuantMix, IQ4TypesGiveMoreBitsToEarlyFfnDownAndGroupedAttnV) {
+  const auto tensors = llama_like(32, true);
+  for (const char* type : {"IQ4_NL", "IQ4_XS"}) {
+    const FileType f = *find_file_type(type);
+    const auto plain = types_by_name(tensors, choose_types(llama_model(32, 32), tensors, f));
+    const auto gqa = types_by_name(tensors, choose_types(llama_model(32, 8), tensors, f));
+    const auto im = types_by_name(tensors, choose_types(llama_model(32, 32), tensors, f, true));
+    for (int i = 0; i < 32; ++i) {
+      // Without an importance matrix the first eighth of ffn_down gets Q5_K.
+      EXPECT_EQ(at(plain, i, "ffn_down"), i < 4 ? "Q5_K" : type) << type << " layer " << i;
+      EXPECT_EQ(at(im, i, "ffn_down"), type) << type << " layer " << i;
+      EXPECT_EQ(at(plain, i, "attn_v"), type) << type << " layer " << i;
+      EXPECT_EQ(at(gqa, i, "attn_v"), "Q5_K") << type << " layer " << i;  // 4 heads per group
+      EXPECT_EQ(at(plain, i, "attn_output"), type);
+      EXPECT_EQ(at(plain, i, "ffn_up"), type);
+    }
+    EXPECT_EQ(plain.at("output.weight"), "Q6_K") << type;
+    EXPECT_EQ(plain.at("token_embd.weight"), type) << type;
+  }
 }
 
 TEST(QuantMix, UniformTypesKeepOnlyTheOutputHigher) {
@@ -182,6 +205,8 @@ TEST(QuantMix, RowsThatDoNotFitFallBackAsLlamaCppDoes) {
   EXPECT_EQ(choose(576, "Q4_K_S").type, DType::Q5_0);
   EXPECT_EQ(choose(576, "Q5_K_S").type, DType::Q5_1);
   EXPECT_EQ(choose(576, "Q6_K").type, DType::Q8_0);
+  EXPECT_EQ(choose(576, "IQ4_XS").type, DType::IQ4_NL);
+  EXPECT_EQ(choose(100, "IQ4_NL").type, DType::F16);
   EXPECT_TRUE(choose(576, "Q6_K").fell_back);
   EXPECT_FALSE(choose(512, "Q6_K").fell_back);
   EXPECT_EQ(choose(100, "Q6_K").type, DType::F16);

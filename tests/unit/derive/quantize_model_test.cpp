@@ -132,6 +132,26 @@ TEST_F(QuantizeModel, DequantizedThenKQuantizedGenerates) {
   EXPECT_EQ(tokens.size(), 6u);
 }
 
+// IQ4_XS of the default model: rows of 576 fall back to IQ4_NL, ffn_down (rows of 1536) is
+// IQ4_XS but for the first eighth (Q5_K, no importance matrix), as llama-quantize makes it.
+TEST_F(QuantizeModel, IQ4XSOfTheDefaultModelPredictsTheFirstToken) {
+  QuantizeOptions options = of_type("IQ4_XS");
+  options.threads = std::make_shared<Threads>(2);
+  const QuantizeResult r = quantize_model(source_, out("iq4xs.gguf"), options);
+  EXPECT_EQ(r.plan.file_type_id, 30u);
+  const gguf::File q = gguf::File::open(out("iq4xs.gguf"));
+  EXPECT_EQ(q.require_tensor("blk.0.ffn_down.weight").type, DType::Q5_K);
+  EXPECT_EQ(q.require_tensor("blk.3.ffn_down.weight").type, DType::IQ4_XS);
+  EXPECT_EQ(q.require_tensor("blk.29.ffn_down.weight").type, DType::IQ4_XS);
+  EXPECT_EQ(q.require_tensor("blk.5.attn_q.weight").type, DType::IQ4_NL);
+  EXPECT_EQ(q.require_tensor("blk.5.ffn_up.weight").type, DType::IQ4_NL);
+  EXPECT_EQ(q.require_tensor("token_embd.weight").type, DType::Q8_0);
+  const auto want = greedy(source_, 1);
+  const auto got = greedy(out("iq4xs.gguf"), 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got, want);
+}
+
 TEST_F(QuantizeModel, PlanWritesNothing) {
   const QuantizePlan p = plan_quantization(source_, "Q6_K");
   EXPECT_EQ(p.file_type_id, 18u);

@@ -299,6 +299,19 @@ TEST(GgufValidation, RowLengthNotABlockMultiple) {
                      "row length 48 is not a multiple of the block size 32 of Q8_0");
 }
 
+TEST(GgufValidation, IQ4TypesHaveTheirBlockSizes) {
+  // IQ4_NL (id 20): 18 bytes per 32 values; IQ4_XS (id 23): 136 bytes per 256.
+  const OneTensor nl = one_tensor({64, 3}, 20, 0, 6 * 18);
+  EXPECT_EQ(parse_bytes(nl.bytes.data).tensors().at(0).size_bytes, 6u * 18);
+  EXPECT_EQ(parse_bytes(nl.bytes.data).tensors().at(0).type, DType::IQ4_NL);
+  const OneTensor xs = one_tensor({512, 2}, 23, 0, 4 * 136);
+  EXPECT_EQ(parse_bytes(xs.bytes.data).tensors().at(0).size_bytes, 4u * 136);
+  EXPECT_TRUE(traits(DType::IQ4_XS).supported);
+  const OneTensor bad = one_tensor({576, 2}, 23, 0, 1024);
+  expect_parse_error(bad.bytes.data, bad.dims_pos,
+                     "row length 576 is not a multiple of the block size 256 of IQ4_XS");
+}
+
 TEST(GgufValidation, TensorDataPastTheEnd) {
   const OneTensor t = one_tensor({16}, kF32, 0, 63);
   expect_parse_error(t.bytes.data, t.offset_pos,

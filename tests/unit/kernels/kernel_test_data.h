@@ -17,6 +17,7 @@ namespace yak::kernels::cpu {
 inline std::vector<int> half_offsets(DType t) {
   switch (t) {
     case DType::Q4_0: case DType::Q5_0: case DType::Q8_0: return {0};
+    case DType::IQ4_NL: case DType::IQ4_XS: return {0};
     case DType::Q4_1: case DType::Q5_1: case DType::Q4_K: case DType::Q5_K: return {0, 2};
     case DType::Q2_K: return {80, 82};
     case DType::Q3_K: return {108};

@@ -21,8 +21,9 @@
 namespace yak::kernels::cpu {
 namespace {
 
-const DType kPackedTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
-                              DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+const DType kPackedTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0,   DType::Q5_1,
+                              DType::Q8_0, DType::Q2_K, DType::Q3_K,   DType::Q4_K,
+                              DType::Q5_K, DType::Q6_K, DType::IQ4_NL, DType::IQ4_XS};
 
 struct LevelGuard {
   CpuLevel saved = active_kernels().level;
@@ -41,8 +42,10 @@ TEST(PackedKernels, LayoutSizesMatchTheSourceBytes) {
   for (DType t : kPackedTypes) {
     const int64_t cols = traits(t).block_size * 3;
     // Q4_K and Q5_K unpack their 6-bit scales and mins, Q3_K its 6-bit scales,
-    // to bytes: +32 per super-block.
-    const int64_t extra = t == DType::Q4_K || t == DType::Q5_K || t == DType::Q3_K ? 32 * 3 : 0;
+    // to bytes: +32 per super-block; IQ4_XS its eight 6-bit scales: +16.
+    const int64_t extra = t == DType::Q4_K || t == DType::Q5_K || t == DType::Q3_K ? 32 * 3
+                          : t == DType::IQ4_XS                                     ? 16 * 3
+                                                                                   : 0;
     EXPECT_EQ(packed_group_bytes(t, cols),
               static_cast<int64_t>(row_bytes(t, cols)) * kPackRows + extra)
         << dtype_name(t);
@@ -209,9 +212,9 @@ TEST(PackedLinear, MatchesUnpackedAndSharesQuantizedRows) {
   ThreadPool pool(2);
   for (CpuLevel level : simd_levels()) {
     set_active_kernels(level);
-    for (DType type :
-         {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
-          DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::F16, DType::BF16}) {
+    for (DType type : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K,
+                       DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_NL,
+                       DType::IQ4_XS, DType::F16, DType::BF16}) {
       const int64_t cols = traits(type).block_size == 256 ? 256 : 64;
       const int64_t rows = 37;  // 4 groups and 5 rows of the row kernels
       std::vector<uint8_t> w;

@@ -3,8 +3,6 @@
 // block sizes against the dtype table, error handling, and the fp16/bf16
 // conversions over every bit pattern.
 // First, so that the double dot below is not fused into FMAs when dot_row's is not.
-#include "kernels/cpu/ref/no_fp_contract.h"
-
 #include "kernels/cpu/ref/quant_ref.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +16,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/half.h"
+#include "kernels/cpu/ref/no_fp_contract.h"
 #include "kernels/cpu/ref/quant_blocks.h"
 
 namespace yak::kernels::ref {
@@ -32,17 +31,21 @@ struct Bound {
 // Legacy bounds follow from the scale: Q4_0 can clip one value by a whole step
 // (amax/8), Q5_0 by amax/16, Q8_0 errs by half a step (amax/254); Q4_1/Q5_1 by
 // half a step of range/15 or range/31; each plus a little for the fp16 scale.
-// K-quant bounds are those of our simple quantizers with some margin.
+// K-quant bounds are those of our simple quantizers with some margin. IQ4_NL's largest
+// error is a value past the positive end of the levels (113 of 127: 14/127 of amax), or
+// half its largest gap (24/2/127); IQ4_XS adds the rounding of its 6-bit sub-block scales
+// (up to 1/32 of amax when a sub-block's scale clips at +31).
 const Bound kBounds[] = {
-    {DType::Q4_0, 0.16, 0.1265},  {DType::Q4_1, 0.13, 0.068},  {DType::Q5_0, 0.085, 0.0635},
+    {DType::Q4_0, 0.16, 0.1265},  {DType::Q4_1, 0.13, 0.068},   {DType::Q5_0, 0.085, 0.0635},
     {DType::Q5_1, 0.065, 0.0335}, {DType::Q8_0, 0.012, 0.0045}, {DType::Q2_K, 0.45, 0.36},
-    {DType::Q3_K, 0.22, 0.25},    {DType::Q4_K, 0.14, 0.075},  {DType::Q5_K, 0.07, 0.036},
+    {DType::Q3_K, 0.22, 0.25},    {DType::Q4_K, 0.14, 0.075},   {DType::Q5_K, 0.07, 0.036},
     {DType::Q6_K, 0.035, 0.031},  {DType::F16, 0.0003, 0.0005}, {DType::BF16, 0.0025, 0.004},
+    {DType::IQ4_NL, 0.11, 0.112}, {DType::IQ4_XS, 0.11, 0.145},
 };
 
-const DType kAllTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q4_0, DType::Q4_1,
-                           DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K, DType::Q3_K,
-                           DType::Q4_K, DType::Q5_K, DType::Q6_K};
+const DType kAllTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q4_0,   DType::Q4_1,
+                           DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::Q2_K,   DType::Q3_K,
+                           DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_NL, DType::IQ4_XS};
 
 std::string name_of(DType t) { return std::string(dtype_name(t)); }
 
@@ -174,10 +177,40 @@ TEST(QuantRef, BlockStructsMatchTheDtypeTable) {
   EXPECT_EQ(traits(DType::Q4_K).block_bytes, int64_t{sizeof(BlockQ4_K)});
   EXPECT_EQ(traits(DType::Q5_K).block_bytes, int64_t{sizeof(BlockQ5_K)});
   EXPECT_EQ(traits(DType::Q6_K).block_bytes, int64_t{sizeof(BlockQ6_K)});
-  for (DType t : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0})
+  EXPECT_EQ(traits(DType::IQ4_NL).block_bytes, int64_t{sizeof(BlockIQ4_NL)});
+  EXPECT_EQ(traits(DType::IQ4_XS).block_bytes, int64_t{sizeof(BlockIQ4_XS)});
+  for (DType t : {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0, DType::IQ4_NL})
     EXPECT_EQ(traits(t).block_size, kQK) << name_of(t);
-  for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K})
+  for (DType t : {DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS})
     EXPECT_EQ(traits(t).block_size, kQK_K) << name_of(t);
+}
+
+// The quantizers' level search against a scan of all 16 levels, on a grid that holds every
+// level and every midpoint between two (the ties, which go to the higher level).
+TEST(QuantRef, NearestIQ4LevelIsTheNearest) {
+  for (int step = -1000; step <= 1000; ++step) {
+    const float v = static_cast<float>(step) * 0.25f;
+    int want = 0;
+    for (int q = 1; q < 16; ++q)
+      if (std::fabs(v - kIQ4NLValues[q]) <= std::fabs(v - kIQ4NLValues[want])) want = q;
+    ASSERT_EQ(nearest_iq4nl_code(v), want) << v;
+  }
+  // Anywhere else (values near the integers, where the search's table lookup rounds): the
+  // number of midpoints at or below v.
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> any(-140.0f, 140.0f);
+  for (int i = 0; i < 200000; ++i) {
+    float v = any(rng);
+    if (i % 2 == 1) v = std::nextafter(std::round(v), i % 4 == 1 ? -INFINITY : INFINITY);
+    int want = 0;
+    for (int q = 0; q < 15; ++q)
+      want += v >= (kIQ4NLValues[q] + kIQ4NLValues[q + 1]) / 2.0f ? 1 : 0;
+    ASSERT_EQ(nearest_iq4nl_code(v), want) << v;
+  }
+  EXPECT_EQ(nearest_iq4nl_code(std::nextafter(113.0f, 0.0f)), 15);
+  EXPECT_EQ(nearest_iq4nl_code(NAN), 0);
+  EXPECT_EQ(nearest_iq4nl_code(INFINITY), 15);
+  EXPECT_EQ(nearest_iq4nl_code(-INFINITY), 0);
 }
 
 // Runs `fn` and expects a yak::Error whose message contains `needle`.

@@ -20,8 +20,9 @@
 namespace yak::kernels::cpu {
 namespace {
 
-const DType kQuantTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
-                             DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K};
+const DType kQuantTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0,   DType::Q5_1,
+                             DType::Q8_0, DType::Q2_K, DType::Q3_K,   DType::Q4_K,
+                             DType::Q5_K, DType::Q6_K, DType::IQ4_NL, DType::IQ4_XS};
 const DType kFloatTypes[] = {DType::F32, DType::F16, DType::BF16};
 
 std::vector<CpuLevel> simd_levels() {
@@ -86,7 +87,7 @@ TEST(SimdQuantizeActs, BitExactWithScalar) {
     for (float scale : {1e-30f, 1e-3f, 1.0f, 1e4f}) {
       auto x = random_floats(32 * 37, rng, scale);
       std::fill(x.begin() + 64, x.begin() + 96, 0.0f);  // an all-zero block
-      x[200] = 1e30f;                                    // a block with a huge value
+      x[200] = 1e30f;                                   // a block with a huge value
       const auto a = quantize(ref, x);
       const auto b = quantize(kernel_table(l), x);
       ASSERT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(BlockQ8A)), 0)
@@ -218,8 +219,7 @@ TEST(SimdRowDot, FloatTypesMatchScalarKernel) {
         }
         float d = kernel_table(CpuLevel::kScalar).dot_f32(xs[0].data(), xs[1].data(), n);
         for (CpuLevel l : simd_levels())
-          EXPECT_NEAR(kernel_table(l).dot_f32(xs[0].data(), xs[1].data(), n), d,
-                      1e-5 * n + 1e-6);
+          EXPECT_NEAR(kernel_table(l).dot_f32(xs[0].data(), xs[1].data(), n), d, 1e-5 * n + 1e-6);
       }
     }
   }

@@ -26,9 +26,9 @@ struct LevelGuard {
   ~LevelGuard() { cpu::set_active_kernels(saved); }
 };
 
-const DType kTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
-                        DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K,
-                        DType::F32,  DType::F16,  DType::BF16};
+const DType kTypes[] = {DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,   DType::Q8_0,
+                        DType::Q2_K, DType::Q3_K, DType::Q4_K, DType::Q5_K,   DType::Q6_K,
+                        DType::F32,  DType::F16,  DType::BF16, DType::IQ4_NL, DType::IQ4_XS};
 
 // The most the fast path may differ from the exact one: an 8-bit activation
 // errs by at most half its block's step (amax/254), so the dot by at most

@@ -10,6 +10,8 @@
 // rather than casting the file pointer, so blocks need no particular alignment.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -110,6 +112,86 @@ struct BlockQ6_K {
   uint16_t d;
 };
 
+// The 16 levels of the non-linear 4-bit types: a code q stands for kIQ4NLValues[q]
+// (times the block scale). Denser near zero, where most weights are, and lopsided:
+// the negative end reaches -127, the positive 113.
+inline constexpr int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
+
+// x = d * kIQ4NLValues[q], q in 0..15; nibbles as in Q4_0.
+struct BlockIQ4_NL {
+  uint16_t d;
+  uint8_t qs[kQK / 2];
+};
+
+// 8 sub-blocks of 32 with signed 6-bit scales (stored + 32): x = d * (scale - 32) *
+// kIQ4NLValues[q]. Sub-block i's 16 bytes qs[16i .. 16i+15] hold its values as a Q4_0
+// block does (value l in the low nibble of byte l, value l+16 in the high nibble); its
+// scale's low 4 bits are nibble i % 2 of scales_l[i / 2], its top 2 bits bits 2i..2i+1
+// of scales_h.
+struct BlockIQ4_XS {
+  uint16_t d;
+  uint16_t scales_h;
+  uint8_t scales_l[kQK_K / 64];
+  uint8_t qs[kQK_K / 2];
+};
+
+namespace iq4_detail {
+// Midpoints between consecutive levels (exact in float: halves of integers).
+constexpr std::array<float, 15> midpoints() {
+  std::array<float, 15> m{};
+  for (int q = 0; q < 15; ++q) m[q] = (kIQ4NLValues[q] + kIQ4NLValues[q + 1]) / 2.0f;
+  return m;
+}
+inline constexpr std::array<float, 15> kMidpoints = midpoints();
+// For each integer k in [-127, 113): the code nearest k (the count of midpoints <= k).
+constexpr std::array<uint8_t, 240> codes_of_integers() {
+  std::array<uint8_t, 240> c{};
+  for (int k = 0; k < 240; ++k) {
+    int q = 0;
+    while (q < 15 && kMidpoints[q] <= static_cast<float>(k - 127)) ++q;
+    c[k] = static_cast<uint8_t>(q);
+  }
+  return c;
+}
+inline constexpr std::array<uint8_t, 240> kCodeOfInteger = codes_of_integers();
+}  // namespace iq4_detail
+
+// The code whose level is nearest v (v in units of the levels), for quantizers: the number
+// of midpoints between consecutive levels that are <= v, so a tie goes to the higher level.
+// Defined for any v: NaN gives code 0.
+inline int nearest_iq4nl_code(float v) {
+  using iq4_detail::kMidpoints;
+  if (!(v >= -127.0f)) return 0;
+  if (v >= 113.0f) return 15;
+  // The code of the integer below v is at most one off (levels are at least 11 apart): a
+  // midpoint may lie between that integer and v, or v + 127 may have rounded up to the next
+  // integer (then the code may be one too high).
+  int q = iq4_detail::kCodeOfInteger[std::min<size_t>(static_cast<size_t>(v + 127.0f), 239)];
+  if (q > 0 && v < kMidpoints[q - 1])
+    --q;
+  else if (q < 15 && v >= kMidpoints[q])
+    ++q;
+  return q;
+}
+
+// Scale i (0..7) of IQ4_XS, unbiased (-32..31), from its scales_h and scales_l.
+inline int unpack_iq4xs_scale(uint16_t scales_h, const uint8_t* scales_l, int i) {
+  const int low = (scales_l[i / 2] >> (4 * (i % 2))) & 0x0f;
+  const int high = (scales_h >> (2 * i)) & 3;
+  return (low | (high << 4)) - 32;
+}
+inline int unpack_iq4xs_scale(const BlockIQ4_XS& b, int i) {
+  return unpack_iq4xs_scale(b.scales_h, b.scales_l, i);
+}
+
+// The inverse, for quantizers: OR scale i (-32..31) into a block whose scales are zeroed.
+inline void pack_iq4xs_scale(BlockIQ4_XS& b, int i, int scale) {
+  const int biased = scale + 32;
+  b.scales_l[i / 2] = static_cast<uint8_t>(b.scales_l[i / 2] | ((biased & 0x0f) << (4 * (i % 2))));
+  b.scales_h = static_cast<uint16_t>(b.scales_h | ((biased >> 4) << (2 * i)));
+}
+
 // Scale i (0..15) of Q3_K, unbiased (-32..31), from its 12 packed bytes: the
 // low 4 bits in the nibbles of bytes 0-7 (scales 0-7 low, 8-15 high), the top
 // 2 bits in bits 2(i / 4)..+1 of byte 8 + i % 4.
@@ -165,6 +247,9 @@ static_assert(sizeof(BlockQ3_K) == 110 && offsetof(BlockQ3_K, d) == 108);
 static_assert(sizeof(BlockQ4_K) == 144 && offsetof(BlockQ4_K, qs) == 16);
 static_assert(sizeof(BlockQ5_K) == 176 && offsetof(BlockQ5_K, qh) == 16 &&
               offsetof(BlockQ5_K, qs) == 48);
+static_assert(sizeof(BlockIQ4_NL) == 18 && alignof(BlockIQ4_NL) == 2);
+static_assert(sizeof(BlockIQ4_XS) == 136 && offsetof(BlockIQ4_XS, scales_l) == 4 &&
+              offsetof(BlockIQ4_XS, qs) == 8);
 static_assert(sizeof(BlockQ6_K) == 210 && offsetof(BlockQ6_K, scales) == 192 &&
               offsetof(BlockQ6_K, d) == 208);
 

@@ -34,6 +34,8 @@ constexpr std::array kCodecs = {
     Codec{DType::Q4_K, dequantize_q4_k, quantize_q4_k},
     Codec{DType::Q5_K, dequantize_q5_k, quantize_q5_k},
     Codec{DType::Q6_K, dequantize_q6_k, quantize_q6_k},
+    Codec{DType::IQ4_NL, dequantize_iq4_nl, quantize_iq4_nl},
+    Codec{DType::IQ4_XS, dequantize_iq4_xs, quantize_iq4_xs},
 };
 
 std::string type_name(DType type) {

@@ -49,6 +49,12 @@ void quantize_q4_k(const float* src, uint8_t* dst, int64_t blocks);
 void quantize_q5_k(const float* src, uint8_t* dst, int64_t blocks);
 void quantize_q6_k(const float* src, uint8_t* dst, int64_t blocks);
 
+// quant_ref_iq4.cpp
+void dequantize_iq4_nl(const uint8_t* src, float* dst, int64_t blocks);
+void dequantize_iq4_xs(const uint8_t* src, float* dst, int64_t blocks);
+void quantize_iq4_nl(const float* src, uint8_t* dst, int64_t blocks);
+void quantize_iq4_xs(const float* src, uint8_t* dst, int64_t blocks);
+
 // quantize_row refuses NaN and infinity for the integer-coded types (checked
 // once per row, before their quantizers run): no code can represent them, and
 // converting them to integers would be undefined behaviour.
