@@ -88,7 +88,8 @@ def write_bpe_tokenizer(out: Path, spec: dict, vocab: int) -> None:
                          f"{vocab - len(specials)}; enlarge the corpus")
     tok.add_special_tokens(specials)
     tok.save(str(out / "tokenizer.json"))
-    config = {"tokenizer_class": "PreTrainedTokenizerFast", "add_bos_token": spec["bos"] is not None,
+    config = {"tokenizer_class": "PreTrainedTokenizerFast",
+              "add_bos_token": spec["bos"] is not None,
               "bos_token": spec["bos"], "eos_token": spec["eos"],
               "model_max_length": 32768, "clean_up_tokenization_spaces": False}
     (out / "tokenizer_config.json").write_text(json.dumps(config, indent=1) + "\n")

@@ -50,8 +50,9 @@ def transformers_case(model, ids: list[int], n_greedy: int) -> CaseLogits:
     steps = full[len(ids):]
     chosen = [int(i) for i in np.argmax(full[len(ids) - 1:-1], axis=-1)]
     if chosen != greedy:
-        raise SystemExit("transformers' cached greedy path differs from its uncached argmax at "
-                         f"step {next(i for i, (a, b) in enumerate(zip(chosen, greedy)) if a != b)}")
+        step = next(i for i, (a, b) in enumerate(zip(chosen, greedy)) if a != b)
+        raise SystemExit(f"transformers' cached greedy path leaves its uncached argmax at step "
+                         f"{step}")
     return CaseLogits(prompt, greedy, steps)
 
 
@@ -76,31 +77,31 @@ def top_gap(logits: np.ndarray) -> float:
     return float(top[1] - top[0])
 
 
-def router_margins(model, family: dict, sequences: list[list[int]]) -> tuple[float, float]:
-    """(margin, error) of the expert choices over every token of the sequences and every MoE
-    layer. margin: the smallest gap between the k-th and (k+1)-th router logit (softmax then
-    top-k and top-k of the logits rank experts alike, so the logits are where it counts).
+def router_margins(model, family: dict, sequences: list[list[int]]) -> list[tuple[float, float]]:
+    """Per MoE layer, (margin, error) of its expert choices over every token of the
+    sequences. margin: the smallest gap between the k-th and (k+1)-th router logit (softmax
+    then top-k and top-k of the logits rank experts alike, so the logits are where it counts).
     error: the largest difference between the float32 model's router logits and those of the
     same model run in float64, the size of the rounding by which two float32 implementations
-    can differ there. Where margin is not well above error, another implementation could pick
-    different experts."""
+    can differ there (it grows with depth). Where a layer's margin is not well above its error,
+    another implementation could pick different experts. Empty for a dense model."""
     import copy
 
     import torch
 
     k = family["hf"].get("num_experts_per_tok")
     if k is None:
-        return math.inf, 0.0
+        return []
 
-    def router_logits(m, dtype) -> list[torch.Tensor]:
-        captured: list[torch.Tensor] = []
+    def router_logits(m, dtype) -> dict[str, list[torch.Tensor]]:
+        captured: dict[str, list[torch.Tensor]] = {}
         hooks = []
         for name, module in m.named_modules():
             if name.endswith("mlp.gate") and hasattr(module, "weight"):
-                def hook(mod, args):
+                def hook(mod, args, name=name):
                     w = mod.weight.detach().to(dtype)
                     x = args[0].detach().to(dtype).reshape(-1, w.shape[1])
-                    captured.append((x @ w.T).double())
+                    captured.setdefault(name, []).append((x @ w.T).double())
                 hooks.append(module.register_forward_pre_hook(hook))
         if not hooks:
             raise SystemExit(f"{family['real']}: no router (mlp.gate) found in the model")
@@ -111,18 +112,18 @@ def router_margins(model, family: dict, sequences: list[list[int]]) -> tuple[flo
         finally:
             for h in hooks:
                 h.remove()
-        return captured
+        return {name: torch.cat(parts) for name, parts in captured.items()}
 
     single = router_logits(model, torch.float32)
     in_double = copy.deepcopy(model).double()
     in_double.config._experts_implementation = "eager"
     double = router_logits(in_double, torch.float64)
-    margin = math.inf
-    for logits in single:
+    layers = []
+    for name, logits in single.items():
         top = torch.sort(logits, dim=-1, descending=True).values
-        margin = min(margin, float((top[:, k - 1] - top[:, k]).min()))
-    error = max(float((a - b).abs().max()) for a, b in zip(single, double))
-    return margin, error
+        layers.append((float((top[:, k - 1] - top[:, k]).min()),
+                       float((logits - double[name]).abs().max())))
+    return layers
 
 
 # --- llama.cpp ------------------------------------------------------------------------------
