@@ -26,7 +26,6 @@ namespace blocks = kernels::ref;
 constexpr int kGroup = 32;  // values per IQ4_NL block and per IQ4_XS sub-block
 constexpr int kSubBlocks = blocks::kQK_K / kGroup;
 
-float weight_at(const float* w, int i) { return w != nullptr ? w[i] : 1.0f; }
 float level(int code) { return static_cast<float>(blocks::kIQ4NLValues[code]); }
 
 // A scale as the file stores it (fp16), refusing one that fp16 cannot hold.
@@ -45,14 +44,15 @@ double group_error(const float* x, const float* w, float step) {
   for (int i = 0; i < kGroup; ++i) {
     const float decoded = step * level(blocks::nearest_iq4nl_code(x[i] * inv));
     const double d = static_cast<double>(x[i]) - decoded;
-    e += weight_at(w, i) * d * d;
+    e += w[i] * d * d;
   }
   return e;
 }
 
 struct GroupFit {
   float scale = 0.0f;
-  double level_weight = 0.0;  // sum_i w_i level_i^2 under `scale`: how much the scale matters
+  // sum_i w_i level_i^2 of the levels `scale` was solved for: how much the scale matters.
+  double level_weight = 0.0;
 };
 
 // The least-squares scale of the levels that x takes under `step`, and the error it saves
@@ -63,8 +63,8 @@ bool solve(const float* x, const float* w, float step, float& scale, double& gai
   double sqx = 0, sqq = 0;
   for (int i = 0; i < kGroup; ++i) {
     const double q = level(blocks::nearest_iq4nl_code(x[i] * inv));
-    sqx += weight_at(w, i) * q * x[i];
-    sqq += weight_at(w, i) * q * q;
+    sqx += w[i] * q * x[i];
+    sqq += w[i] * q * q;
   }
   if (!(sqq > 0.0)) return false;
   scale = static_cast<float>(sqx / sqq);
@@ -160,12 +160,12 @@ void encode_xs(const float* x, const float* w, uint8_t* dst) {
   std::array<GroupFit, kSubBlocks> fits;
   float big = 0.0f;  // the sub-block scale of largest magnitude, with its sign
   for (int j = 0; j < kSubBlocks; ++j) {
-    fits[j] = fit_group(x + j * kGroup, w != nullptr ? w + j * kGroup : nullptr);
+    fits[j] = fit_group(x + j * kGroup, w + j * kGroup);
     if (std::fabs(fits[j].scale) > std::fabs(big)) big = fits[j].scale;
   }
   blocks::BlockIQ4_XS blk{};
   auto sub_error = [&](int j, float step) {
-    return group_error(x + j * kGroup, w != nullptr ? w + j * kGroup : nullptr, step);
+    return group_error(x + j * kGroup, w + j * kGroup, step);
   };
   if (big != 0.0f) {
     // The largest scale maps to either end of the signed 6-bit range (the negative end has
