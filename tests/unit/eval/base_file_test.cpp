@@ -123,7 +123,7 @@ TEST(EvalBaseFile, RefusesMissingForeignAndDamagedFiles) {
   const std::string path = scratch("damaged");
   save_base_logprobs(sample_base(), path);
   const std::vector<char> good = bytes_of(path);
-  const size_t header = 56 + sample_base().description.size();
+  const size_t header = 56 + sample_base().description.size() + sample_base().text_file.size();
   const size_t first_record = header + 16 * 4;
 
   write_bytes(path, std::vector<char>(good.begin(), good.begin() + 20));
