@@ -56,8 +56,9 @@ grep -q "family             llama" "$TMP/out" && grep -q "dense, width 1536, sil
 GEMMA="$SRC/models/families/gemma3.gguf"
 MIXTRAL="$SRC/models/families/mixtral.gguf"
 check "inspect gemma3 architecture" "$YAK" inspect --json --no-tensors "$GEMMA"
+cp "$TMP/out" "$TMP/gemma3.json"
 check "its sliding layers and norms" python3 -c "
-import json; a = json.load(open('$TMP/out'))['architecture']
+import json; a = json.load(open('$TMP/gemma3.json'))['architecture']
 assert a['runnable'] and a['name'] == 'gemma3', a
 assert a['activation'] == 'gelu-tanh' and a['post_norms'] and a['qk_norm'], a
 assert a['sliding_window'] > 0 and True in a['layer_sliding'] and False in a['layer_sliding'], a
