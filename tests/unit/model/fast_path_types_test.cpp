@@ -1,10 +1,11 @@
 // The fast path on weight types the bundled model does not use: F16 and BF16
 // (packed as bf16 pairs where the CPU has AVX512_BF16, weights and
 // activations rounded to bf16; else float FMA), and the quantized types
-// whose packed layouts nothing else runs end to end (Q5_1, Q2_K, Q3_K, Q5_K).
+// whose packed layouts nothing else runs end to end (Q5_1, Q2_K, Q3_K, Q5_K,
+// IQ4_NL, IQ4_XS).
 // No real model of these types is small enough for the test suite, so the
 // test writes them: the default model with its matrices converted (K types
-// only where a row is whole 256-value super-blocks: SmolLM2's ffn_down). The
+// and IQ4_XS only where a row is whole 256-value super-blocks: SmolLM2's ffn_down). The
 // fast path's next-token distributions must stay close to the exact path's
 // on the same file.
 #include <gtest/gtest.h>
@@ -112,7 +113,7 @@ TEST_P(FastPathTypes, StaysCloseToExact) {
 
 INSTANTIATE_TEST_SUITE_P(Types, FastPathTypes,
                          ::testing::Values(DType::F16, DType::BF16, DType::Q5_1, DType::Q2_K,
-                                           DType::Q3_K, DType::Q5_K),
+                                           DType::Q3_K, DType::Q5_K, DType::IQ4_NL, DType::IQ4_XS),
                          [](const ::testing::TestParamInfo<DType>& info) {
                            return std::string(dtype_name(info.param));
                          });
