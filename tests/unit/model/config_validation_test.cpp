@@ -85,6 +85,19 @@ TEST_F(ConfigValidation, HeadDimension) {
                   "llama.embedding_length / llama.attention.head_count = 64 / 4 = 16");
 }
 
+// The keys of the newer families: a per-layer window pattern that does not cover the layers,
+// and expert counts that contradict each other, are refused by name.
+TEST_F(ConfigValidation, WindowPatternAndExpertCounts) {
+  test::Metadata m = with("llama.attention.sliding_window", Value::u32(4));
+  EXPECT_EQ(load_error(m), "");
+  m.emplace_back("llama.attention.sliding_window_pattern",
+                 Value::array(gguf::ValueType::BOOL, {Value::boolean(true), Value::boolean(false)}));
+  EXPECT_CONTAINS(load_error(m), "llama.attention.sliding_window_pattern has 2 entries for 1 layers");
+  m = with("llama.expert_count", Value::u32(4));
+  m.emplace_back("llama.expert_used_count", Value::u32(5));
+  EXPECT_CONTAINS(load_error(m), "llama.expert_used_count = 5 is out of range [1, 4]");
+}
+
 TEST_F(ConfigValidation, HeadCountNotAMultipleOfKvHeads) {
   EXPECT_CONTAINS(
       load_error(with("llama.attention.head_count_kv", Value::u32(3))),
